@@ -1,0 +1,134 @@
+"""Consult: plan stakeholder consultations, invite, register, check in, and report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import config_for
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config=None, **overrides) -> Flask:
+    """Build the application.
+
+    ``config`` is a config class, a CONSULT_ENV name (``"testing"``) or None for the
+    environment's choice; ``overrides`` replace single settings (tests use them).
+    """
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    config_class = config if isinstance(config, type) else config_for(config)
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+    config_class.check(app.config)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_request_hooks(app)
+    register_template_helpers(app)
+    register_cli(app)
+    if app.config["PROXY_FIX_HOPS"]:
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from consult.db import render_migration_item
+    from consult.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+    from consult.i18n import select_locale
+    from consult.security import enforce_access
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        Path(app.instance_path).mkdir(exist_ok=True)
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(ROOT / "migrations"),
+        render_as_batch=True,  # SQLite alters tables by copying them
+        compare_type=True,
+        render_item=render_migration_item,
+    )
+    login_manager.init_app(app)
+    # before CSRF: an anonymous POST is sent to sign in rather than told its token is missing
+    app.before_request(enforce_access)
+    mail.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+
+    with app.app_context():
+        sa.event.listen(db.engine, "connect", _sqlite_pragmas)
+
+
+def _sqlite_pragmas(dbapi_connection, _record):
+    module = type(dbapi_connection).__module__
+    if not module.startswith("sqlite3"):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    # import every model module so the metadata (and migrations) see all tables
+    import consult.models  # noqa: F401
+    from consult.auth.views import bp as auth_bp
+    from consult.core.views import bp as core_bp
+    from consult.core.views import register_error_handlers
+    from consult.events.views import bp as events_bp
+    from consult.mail.views import bp as mail_bp
+
+    for blueprint in (core_bp, auth_bp, events_bp, mail_bp):
+        app.register_blueprint(blueprint)
+    register_error_handlers(app)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from consult.auth.models import User
+    from consult.extensions import db, login_manager
+    from consult.security import set_security_headers
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.active else None
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "basic"
+
+    app.after_request(set_security_headers)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from flask_wtf.csrf import generate_csrf
+
+    from consult.auth.models import ROLE_LABELS
+    from consult.i18n import current_language, localized
+    from consult.mail.models import STATUS_LABELS
+
+    app.jinja_env.globals.update(
+        csrf_token=generate_csrf,
+        role_label=ROLE_LABELS.get,
+        status_label=STATUS_LABELS.get,
+        current_language=current_language,
+        localized=localized,
+        languages=lambda: app.config["LANGUAGES"],
+    )
+
+
+def register_cli(app: Flask) -> None:
+    from consult.cli import register_cli as register
+
+    register(app)

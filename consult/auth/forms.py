@@ -1,0 +1,47 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
+
+from consult.auth.services import MIN_PASSWORD_LENGTH
+from consult.forms import email, max_length, min_length, required, same_as, strip
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail"), validators=[required(), email(), max_length(254)], filters=[strip]
+    )
+    password = PasswordField(_l("Password"), validators=[required(), max_length(200)])
+    remember = BooleanField(_l("Keep me signed in on this device"))
+    next = HiddenField()
+
+
+class PasswordResetRequestForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail"), validators=[required(), email(), max_length(254)], filters=[strip]
+    )
+
+
+def _new_password_field(label):
+    return PasswordField(
+        label, validators=[required(), min_length(MIN_PASSWORD_LENGTH), max_length(200)]
+    )
+
+
+class PasswordResetForm(FlaskForm):
+    password = _new_password_field(_l("New password"))
+    confirm = PasswordField(
+        _l("Repeat the new password"), validators=[required(), same_as("password")]
+    )
+
+
+class AccountForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[max_length(200)], filters=[strip])
+    locale = SelectField(_l("Interface language"), choices=[])
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[required()])
+    password = _new_password_field(_l("New password"))
+    confirm = PasswordField(
+        _l("Repeat the new password"), validators=[required(), same_as("password")]
+    )

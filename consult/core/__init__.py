@@ -1,0 +1,1 @@
+"""Pieces every page shares: language switching, health check, error pages."""

@@ -1,0 +1,102 @@
+import sqlalchemy as sa
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from consult.extensions import db
+from consult.security import any_role_may_post, public, safe_next
+
+bp = Blueprint("core", __name__)
+
+
+@bp.route("/language", methods=["POST"])
+@public
+@any_role_may_post
+def set_language():
+    language = request.form.get("lang", "")
+    if language in current_app.config["LANGUAGES"]:
+        session["lang"] = language
+        if current_user.is_authenticated:
+            current_user.locale = language
+            db.session.commit()
+    return redirect(safe_next(url_for("events.index")))
+
+
+@bp.route("/healthz")
+@public
+def health():
+    """For load balancers: answers 200 only when the database does."""
+    db.session.execute(sa.text("SELECT 1"))
+    return {"status": "ok"}
+
+
+ERROR_TITLES = {
+    400: lambda: _("The request could not be understood"),
+    403: lambda: _("You may not open this page"),
+    404: lambda: _("Page not found"),
+    405: lambda: _("This action is not allowed here"),
+    413: lambda: _("The file is too large"),
+    429: lambda: _("Too many attempts"),
+    500: lambda: _("Something went wrong on our side"),
+}
+
+ERROR_TEXTS = {
+    400: lambda: _("Please go back, check what you entered and try again."),
+    403: lambda: _(
+        "Your account does not have access to this page. If you think it should, "
+        "ask the organizer who manages it."
+    ),
+    404: lambda: _("The address may be mistyped, or the page was moved or removed."),
+    405: lambda: _("Please go back and use the form on the page."),
+    413: lambda: _("Please choose a smaller file."),
+    429: lambda: _("Please wait a minute before you try again."),
+    500: lambda: _(
+        "The error has been recorded. Please try again in a few minutes; nothing you "
+        "saved earlier is lost."
+    ),
+}
+
+
+def render_error(code: int, text: str | None = None):
+    code = code if code in ERROR_TITLES else 500
+    return (
+        render_template(
+            "errors/error.html",
+            code=code,
+            title=ERROR_TITLES[code](),
+            text=text or ERROR_TEXTS[code](),
+        ),
+        code,
+    )
+
+
+def handle_http_error(error: HTTPException):
+    if error.code is None or error.code < 400:
+        return error
+    if error.code not in ERROR_TITLES:
+        return error
+    return render_error(error.code)
+
+
+def handle_csrf_error(error: CSRFError):
+    return render_error(
+        400,
+        _(
+            "The form had expired or was sent from another site. Go back, reload the "
+            "page and send it again."
+        ),
+    )
+
+
+def handle_server_error(error):
+    db.session.rollback()
+    current_app.logger.exception("unhandled error", exc_info=error)
+    return render_error(500)
+
+
+def register_error_handlers(app):
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(Exception, handle_server_error)

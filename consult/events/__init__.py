@@ -1,0 +1,1 @@
+"""Consultation series, meetings, agendas, materials, public pages and calendars."""

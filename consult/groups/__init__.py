@@ -1,0 +1,1 @@
+"""Standing working groups, their memberships and documents."""

@@ -1,0 +1,49 @@
+"""Language selection and per-language text fields.
+
+The interface language is chosen in this order: the signed-in user's setting, a ``?lang=``
+parameter (links in mail carry one), the language picked earlier in this browser session,
+the browser's Accept-Language, English.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import current_app, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+
+def supported_languages() -> list[str]:
+    return list(current_app.config["LANGUAGES"])
+
+
+def select_locale() -> str:
+    languages = supported_languages()
+    if not request:
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    requested = request.args.get("lang")
+    if requested in languages:
+        return requested
+    if session.get("lang") in languages:
+        return session["lang"]
+    return request.accept_languages.best_match(languages) or current_app.config[
+        "BABEL_DEFAULT_LOCALE"
+    ]
+
+
+def current_language() -> str:
+    locale = get_locale()
+    return locale.language if locale else "en"
+
+
+def localized(texts: Mapping[str, str] | None, fallback: str | None = None) -> str:
+    """Pick the visitor's language from a per-language mapping, then ``fallback``, then any."""
+    if not texts:
+        return ""
+    for language in (current_language(), fallback, "en"):
+        if language and texts.get(language):
+            return texts[language]
+    return next((text for text in texts.values() if text), "")

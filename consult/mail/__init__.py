@@ -1,0 +1,1 @@
+"""The mail outbox: localized rendering, durable queue, and the sending worker."""

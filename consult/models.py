@@ -1,0 +1,18 @@
+"""Every model, imported in one place for migrations and the schema test."""
+
+from consult.auth.models import User, UserRole
+from consult.events.models import Series, series_managers
+from consult.groups.models import WorkingGroup, group_managers
+from consult.mail.models import OutboxAttachment, OutboxMessage, OutboxStatus
+
+__all__ = [
+    "OutboxAttachment",
+    "OutboxMessage",
+    "OutboxStatus",
+    "Series",
+    "User",
+    "UserRole",
+    "WorkingGroup",
+    "group_managers",
+    "series_managers",
+]

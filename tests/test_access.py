@@ -1,0 +1,144 @@
+"""Walk the whole URL map: every route is public on purpose or closed to anonymous users,
+viewers change nothing, admin pages refuse organizers, every POST needs its CSRF token.
+
+A new route fails here until it is classified: add it to PUBLIC if anyone may open it.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from consult import create_app
+from tests.conftest import csrf_token
+from tests.factories import make_group, make_series, make_user
+
+# every endpoint reachable without signing in, and why
+PUBLIC = {
+    "static": "stylesheets and images",
+    "events.index": "the public home page",
+    "auth.login": "signing in",
+    "auth.forgot_password": "asking for a password link",
+    "auth.reset_password": "using a password link",
+    "core.set_language": "choosing the interface language",
+    "core.health": "load balancer health check",
+}
+# endpoints only administrators may use
+ADMIN_ONLY = {"mail.outbox", "mail.retry_message"}
+# endpoints a viewer may POST to: their own session and account
+VIEWER_MAY_POST = {"auth.logout", "auth.account", "core.set_language"}
+
+SAMPLE_VALUES = {"token": "sometoken", "message_id": 1, "filename": "css/consult.css"}
+
+
+def url_for_rule(rule) -> str:
+    url = rule.rule
+    for argument in rule.arguments:
+        url = re.sub(rf"<(?:[^:<>]+:)?{argument}>", str(SAMPLE_VALUES.get(argument, 1)), url)
+    return url
+
+
+def all_rules():
+    app = create_app("testing")
+    return sorted(app.url_map.iter_rules(), key=lambda r: r.rule)
+
+
+RULES = all_rules()
+
+
+def test_every_endpoint_is_classified():
+    endpoints = {rule.endpoint for rule in RULES}
+    unknown_public = set(PUBLIC) - endpoints
+    assert unknown_public == set(), "PUBLIC lists endpoints that no longer exist"
+
+
+def test_public_marks_match_the_allowlist(app):
+    marked = {
+        endpoint
+        for endpoint, view in app.view_functions.items()
+        if getattr(view, "is_public", False)
+    } | {"static"}
+    assert marked == set(PUBLIC), "a view was marked @public without being listed here"
+
+
+@pytest.mark.parametrize("rule", [r for r in RULES if r.endpoint not in PUBLIC], ids=str)
+def test_anonymous_users_are_sent_to_login(client, rule):
+    url = url_for_rule(rule)
+    for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+        response = client.open(url, method=method)
+        assert response.status_code == 302, (method, url)
+        assert response.headers["Location"].startswith("/account/login"), (method, url)
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [r for r in RULES if r.methods & {"POST", "PUT", "PATCH", "DELETE"}
+     and r.endpoint not in VIEWER_MAY_POST],
+    ids=str,
+)
+def test_viewers_cannot_change_anything(client, auth, rule):
+    make_user("viewer", email="viewer@example.org")
+    auth.login("viewer@example.org")
+    token = csrf_token(client, "/manage/")
+    url = url_for_rule(rule)
+    for method in sorted(rule.methods & {"POST", "PUT", "PATCH", "DELETE"}):
+        response = client.open(url, method=method, data={"csrf_token": token})
+        if rule.endpoint in PUBLIC:
+            assert response.status_code in {200, 302, 400, 404, 405}, (method, url)
+        else:
+            assert response.status_code == 403, (method, url)
+
+
+@pytest.mark.parametrize("endpoint", sorted(ADMIN_ONLY))
+def test_organizers_cannot_use_admin_pages(client, auth, endpoint):
+    make_user("organizer", email="org@example.org")
+    auth.login("org@example.org")
+    [rule] = [r for r in RULES if r.endpoint == endpoint]
+    token = csrf_token(client, "/manage/")
+    for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+        response = client.open(url_for_rule(rule), method=method, data={"csrf_token": token})
+        assert response.status_code == 403, method
+
+
+@pytest.mark.parametrize(
+    "rule", [r for r in RULES if r.methods & {"POST", "PUT", "PATCH", "DELETE"}], ids=str
+)
+def test_every_state_changing_route_needs_a_csrf_token(client, auth, rule):
+    make_user("admin", email="admin@example.org")
+    auth.login("admin@example.org")
+    url = url_for_rule(rule)
+    for method in sorted(rule.methods & {"POST", "PUT", "PATCH", "DELETE"}):
+        response = client.open(url, method=method, data={})
+        assert response.status_code == 400, (method, url)
+
+
+def test_organizer_home_shows_only_what_they_manage(client, auth):
+    maria = make_user(email="maria@example.bg")
+    other = make_user(email="other@example.bg")
+    make_series(managers=[maria], title={"en": "TEAM2 meetings"})
+    make_series(managers=[other], title={"en": "Someone else's series"})
+    make_group(managers=[other], name={"en": "Other group"})
+    auth.login("maria@example.bg")
+    page = client.get("/manage/?lang=en").get_data(as_text=True)
+    assert "TEAM2 meetings" in page
+    assert "Someone else&#39;s series" not in page and "Someone else's series" not in page
+    assert "Other group" not in page
+
+
+def test_security_headers_on_every_page(client):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_output_is_escaped(client, auth):
+    make_user(email="xss@example.org", name="<script>alert(1)</script>")
+    auth.login("xss@example.org")
+    page = client.get("/manage/").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page

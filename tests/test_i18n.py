@@ -1,0 +1,130 @@
+"""Every user-facing string is translated, and the language is chosen in the documented order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from tests.conftest import post_form
+from tests.factories import make_user
+
+ROOT = Path(__file__).resolve().parent.parent
+LANGUAGES = ["bg", "mk", "sq"]
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None,
+            "_l": None}
+
+
+def source_messages() -> set[str]:
+    """Extract msgids from the code and templates now, as `make messages` would."""
+    method_map = [
+        ("consult/**.py", "python"),
+        ("templates/**.html", "jinja2"),
+        ("templates/**.txt", "jinja2"),
+    ]
+    ids = set()
+    for _filename, _lineno, message, _comments, _context in extract_from_dir(
+        str(ROOT), method_map=method_map, keywords=KEYWORDS
+    ):
+        ids.add(message if isinstance(message, str) else message[0])
+    return ids
+
+
+@pytest.fixture(scope="module")
+def messages():
+    return source_messages()
+
+
+def test_source_has_messages(messages):
+    assert "Sign in" in messages
+    assert len(messages) > 50
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_catalog_translates_every_message(language, messages):
+    with open(ROOT / "translations" / language / "LC_MESSAGES" / "messages.po", "rb") as f:
+        catalog = read_po(f)
+    missing = sorted(m for m in messages if m not in catalog or not catalog[m].string)
+    fuzzy = sorted(m.id for m in catalog if m.id and m.fuzzy)
+    assert missing == [], f"untranslated in {language} (run `make messages`, then translate)"
+    assert fuzzy == [], f"fuzzy in {language}"
+    for message in catalog:
+        if not message.id:
+            continue
+        for placeholder in ("%(name)s", "%(email)s", "%(n)s", "%(code)s", "%(page)s"):
+            if placeholder in message.id:
+                assert placeholder in message.string, (language, message.id)
+
+
+@pytest.mark.parametrize(
+    ("language", "sign_in"), [("en", "Sign in"), ("bg", "Вход"), ("mk", "Најави се")]
+)
+def test_login_page_in_each_language(client, language, sign_in):
+    page = client.get(f"/account/login?lang={language}").get_data(as_text=True)
+    assert f'<html lang="{language}">' in page
+    assert sign_in in page
+
+
+def test_accept_language_is_used_without_other_choice(client):
+    page = client.get("/account/login", headers={"Accept-Language": "mk,en;q=0.5"})
+    assert '<html lang="mk">' in page.get_data(as_text=True)
+
+
+def test_switcher_remembers_the_choice_for_the_session(client):
+    response = post_form(client, "/language", {"lang": "sq", "next": "/account/login"},
+                         form_page="/")
+    assert response.headers["Location"] == "/account/login"
+    assert '<html lang="sq">' in client.get("/").get_data(as_text=True)
+    # an explicit ?lang= wins over the session's choice
+    assert '<html lang="bg">' in client.get("/?lang=bg").get_data(as_text=True)
+
+
+def test_users_setting_wins_and_the_switcher_updates_it(client, auth, db):
+    user = make_user(email="ivana@example.mk", locale="mk")
+    auth.login("ivana@example.mk")
+    page = client.get("/manage/?lang=en", headers={"Accept-Language": "bg"})
+    assert '<html lang="mk">' in page.get_data(as_text=True)
+    post_form(client, "/language", {"lang": "sq"}, form_page="/manage/")
+    db.session.refresh(user)
+    assert user.locale == "sq"
+    assert '<html lang="sq">' in client.get("/manage/").get_data(as_text=True)
+
+
+def test_unknown_language_is_ignored(client):
+    page = client.get("/?lang=xx", headers={"Accept-Language": "en"})
+    assert '<html lang="en">' in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("language", ["bg", "mk", "sq"])
+def test_error_pages_are_translated(client, language):
+    english = client.get("/no-such-page?lang=en").get_data(as_text=True)
+    response = client.get(f"/no-such-page?lang={language}")
+    assert response.status_code == 404
+    page = response.get_data(as_text=True)
+    assert "Page not found" in english
+    assert "Page not found" not in page
+    assert f'<html lang="{language}">' in page
+
+
+def test_403_page_is_translated(client, auth):
+    make_user(email="org@example.bg", locale="bg")
+    auth.login("org@example.bg")
+    response = client.get("/manage/outbox/")
+    assert response.status_code == 403
+    assert "You may not open this page" not in response.get_data(as_text=True)
+
+
+def test_500_page_is_translated_and_hides_details(app, client):
+    @app.route("/boom")
+    def boom():
+        raise RuntimeError("secret detail")
+
+    app.view_functions["boom"].is_public = True
+    response = client.get("/boom?lang=bg")
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert "secret detail" not in page
+    assert "Something went wrong on our side" not in page
+    assert '<html lang="bg">' in page

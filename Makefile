@@ -25,7 +25,7 @@ install-dev: $(VENV)/.installed-dev
 
 # compiled catalogs are build output, made from translations/*/LC_MESSAGES/messages.po
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile -q -d translations
+	$(BIN)/pybabel compile -d translations
 
 run: translations
 	CONSULT_ENV=development $(BIN)/flask db upgrade

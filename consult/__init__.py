@@ -74,10 +74,16 @@ def _sqlite_pragmas(dbapi_connection, _record):
     module = type(dbapi_connection).__module__
     if not module.startswith("sqlite3"):
         return
+    # SQLite's own lower() folds ASCII only; searches must find "Георги" as "георги"
+    dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def _unicode_lower(value):
+    return value.lower() if isinstance(value, str) else value
 
 
 def register_blueprints(app: Flask) -> None:

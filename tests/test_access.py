@@ -25,11 +25,15 @@ PUBLIC = {
     "core.health": "load balancer health check",
 }
 # endpoints only administrators may use
-ADMIN_ONLY = {"mail.outbox", "mail.retry_message"}
+ADMIN_ONLY = {
+    "mail.outbox", "mail.retry_message", "auth.users", "auth.create_user", "auth.edit_user"
+}
 # endpoints a viewer may POST to: their own session and account
 VIEWER_MAY_POST = {"auth.logout", "auth.account", "core.set_language"}
 
-SAMPLE_VALUES = {"token": "sometoken", "message_id": 1, "filename": "css/consult.css"}
+SAMPLE_VALUES = {
+    "token": "sometoken", "message_id": 1, "user_id": 1, "filename": "css/consult.css"
+}
 
 
 def url_for_rule(rule) -> str:

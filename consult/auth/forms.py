@@ -45,3 +45,19 @@ class ChangePasswordForm(FlaskForm):
     confirm = PasswordField(
         _l("Repeat the new password"), validators=[required(), same_as("password")]
     )
+
+
+def _role_choices():
+    from consult.auth.models import ROLE_LABELS
+
+    return [(role.value, label) for role, label in ROLE_LABELS.items()]
+
+
+class UserForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail"), validators=[required(), email(), max_length(254)], filters=[strip]
+    )
+    name = StringField(_l("Name"), validators=[required(), max_length(200)], filters=[strip])
+    role = SelectField(_l("Role"), choices=_role_choices, default="organizer")
+    locale = SelectField(_l("Language of the welcome mail and the interface"), choices=[])
+    active = BooleanField(_l("Can sign in"), default=True)

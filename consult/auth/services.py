@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
 
 import sqlalchemy as sa
 from flask import current_app, url_for
@@ -72,15 +73,21 @@ def _password_fingerprint(user: User) -> str:
     return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
 
 
-def make_reset_token(user: User) -> str:
-    return _reset_serializer().dumps({"uid": user.id, "fp": _password_fingerprint(user)})
+WELCOME_MAX_AGE = 7 * 24 * 3600  # a new colleague may not read mail within the hour
+
+
+def make_reset_token(user: User, purpose: str = "reset") -> str:
+    return _reset_serializer().dumps(
+        {"uid": user.id, "fp": _password_fingerprint(user), "p": purpose}
+    )
 
 
 def user_for_reset_token(token: str) -> User | None:
+    serializer = _reset_serializer()
     try:
-        data = _reset_serializer().loads(
-            token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"]
-        )
+        data = serializer.loads(token, max_age=WELCOME_MAX_AGE)
+        if isinstance(data, dict) and data.get("p") != "welcome":
+            serializer.loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
     except (SignatureExpired, BadSignature):
         return None
     if not isinstance(data, dict):
@@ -111,6 +118,41 @@ def request_password_reset(email: str, locale: str) -> None:
 
 def reset_password(user: User, new_password: str) -> None:
     user.set_password(new_password)
+
+
+def invite_user(
+    email: str, name: str, role: UserRole, locale: str | None, invited_by: User
+) -> User:
+    """Create an account without a password and mail its owner a link to choose one."""
+    email = User.normalize_email(email)
+    if find_user(email) is not None:
+        raise AccountError(email)
+    user = User(email=email, name=name, role=role, locale=locale or None)
+    user.set_password(secrets.token_urlsafe(32))  # unknown to anyone: the link sets the real one
+    db.session.add(user)
+    db.session.flush()
+    link = url_for("auth.reset_password", token=make_reset_token(user, "welcome"), _external=True)
+    queue_mail(
+        to=user.email,
+        to_name=user.name,
+        locale=user.locale or invited_by.locale or "en",
+        template="welcome",
+        subject=_l("Your Consult account"),
+        context={"user": user, "link": link, "invited_by": invited_by, "role": role},
+        topic="auth.welcome",
+    )
+    return user
+
+
+def is_last_active_admin(user: User) -> bool:
+    if not user.is_admin or not user.active:
+        return False
+    others = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(User)
+        .where(User.role == UserRole.ADMIN, User.active.is_(True), User.id != user.id)
+    )
+    return others == 0
 
 
 def can_manage(user: User, thing) -> bool:

@@ -1,3 +1,4 @@
+import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
@@ -9,12 +10,14 @@ from consult.auth.forms import (
     LoginForm,
     PasswordResetForm,
     PasswordResetRequestForm,
+    UserForm,
 )
+from consult.auth.models import User, UserRole
 from consult.extensions import db, limiter
 from consult.i18n import current_language
-from consult.security import any_role_may_post, public, safe_next
+from consult.security import any_role_may_post, public, roles_required, safe_next
 
-bp = Blueprint("auth", __name__, url_prefix="/account")
+bp = Blueprint("auth", __name__)
 
 
 def _login_limit():
@@ -25,7 +28,7 @@ def _reset_limit():
     return current_app.config["RATELIMIT_PASSWORD_RESET"]
 
 
-@bp.route("/login", methods=["GET", "POST"])
+@bp.route("/account/login", methods=["GET", "POST"])
 @public
 @limiter.limit(_login_limit, methods=["POST"])
 def login():
@@ -43,7 +46,7 @@ def login():
     return render_template("auth/login.html", form=form)
 
 
-@bp.route("/logout", methods=["POST"])
+@bp.route("/account/logout", methods=["POST"])
 @any_role_may_post
 def logout():
     logout_user()
@@ -51,7 +54,7 @@ def logout():
     return redirect(url_for("events.index"))
 
 
-@bp.route("/password/forgotten", methods=["GET", "POST"])
+@bp.route("/account/password/forgotten", methods=["GET", "POST"])
 @public
 @limiter.limit(_reset_limit, methods=["POST"])
 def forgot_password():
@@ -71,7 +74,7 @@ def forgot_password():
     return render_template("auth/forgot_password.html", form=form)
 
 
-@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@bp.route("/account/password/reset/<token>", methods=["GET", "POST"])
 @public
 @limiter.limit(_reset_limit, methods=["POST"])
 def reset_password(token):
@@ -87,7 +90,7 @@ def reset_password(token):
     return render_template("auth/reset_password.html", form=form)
 
 
-@bp.route("/", methods=["GET", "POST"])
+@bp.route("/account/", methods=["GET", "POST"])
 @any_role_may_post
 def account():
     form = AccountForm(obj=current_user)
@@ -112,3 +115,85 @@ def account():
             return redirect(url_for("auth.account"))
         password_form.current.errors.append(_("This is not your current password."))
     return render_template("auth/account.html", form=form, password_form=password_form)
+
+
+# --- user administration (admins only) ---------------------------------------------------
+
+USERS_PER_PAGE = 50
+
+
+def _language_choices():
+    return [("", _("As the browser asks"))] + list(current_app.config["LANGUAGES"].items())
+
+
+@bp.route("/manage/users/")
+@roles_required("admin")
+def users():
+    query = sa.select(User).order_by(User.active.desc(), User.email)
+    search = request.args.get("q", "").strip()
+    if search:
+        pattern = f"%{search.lower()}%"
+        query = query.where(
+            sa.or_(sa.func.lower(User.email).like(pattern), sa.func.lower(User.name).like(pattern))
+        )
+    page = db.paginate(query, per_page=USERS_PER_PAGE, error_out=False)
+    return render_template("auth/users.html", page=page, search=search)
+
+
+@bp.route("/manage/users/new", methods=["GET", "POST"])
+@roles_required("admin")
+def create_user():
+    form = UserForm()
+    form.locale.choices = _language_choices()
+    del form.active
+    if form.validate_on_submit():
+        try:
+            user = services.invite_user(
+                form.email.data,
+                form.name.data,
+                UserRole(form.role.data),
+                form.locale.data,
+                invited_by=current_user,
+            )
+        except services.AccountError:
+            form.email.errors.append(_("A user with this e-mail already exists."))
+        else:
+            db.session.commit()
+            flash(
+                _("%(email)s can now sign in: we sent them a link to choose a password.",
+                  email=user.email),
+                "success",
+            )
+            return redirect(url_for("auth.users"))
+    return render_template("auth/user_form.html", form=form, user=None)
+
+
+@bp.route("/manage/users/<int:user_id>", methods=["GET", "POST"])
+@roles_required("admin")
+def edit_user(user_id):
+    user = db.get_or_404(User, user_id)
+    form = UserForm(obj=user)
+    form.locale.choices = _language_choices()
+    if request.method == "GET":
+        form.role.data = user.role.value
+        form.locale.data = user.locale or ""
+    if form.validate_on_submit():
+        email_owner = services.find_user(form.email.data)
+        losing_admin = UserRole(form.role.data) is not UserRole.ADMIN or not form.active.data
+        if email_owner is not None and email_owner.id != user.id:
+            form.email.errors.append(_("A user with this e-mail already exists."))
+        elif losing_admin and services.is_last_active_admin(user):
+            form.role.errors.append(
+                _("This is the last administrator who can sign in. Make someone else an "
+                  "administrator first.")
+            )
+        else:
+            user.email = User.normalize_email(form.email.data)
+            user.name = form.name.data
+            user.role = UserRole(form.role.data)
+            user.locale = form.locale.data or None
+            user.active = form.active.data
+            db.session.commit()
+            flash(_("The account of %(email)s is saved.", email=user.email), "success")
+            return redirect(url_for("auth.users"))
+    return render_template("auth/user_form.html", form=form, user=user)

@@ -23,6 +23,7 @@ PUBLIC = {
     "auth.reset_password": "using a password link",
     "core.set_language": "choosing the interface language",
     "core.health": "load balancer health check",
+    "core.accessibility": "the accessibility statement",
 }
 # endpoints only administrators may use
 ADMIN_ONLY = {

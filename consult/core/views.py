@@ -100,3 +100,9 @@ def register_error_handlers(app):
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(Exception, handle_server_error)
+
+
+@bp.route("/accessibility")
+@public
+def accessibility():
+    return render_template("core/accessibility.html")

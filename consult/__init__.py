@@ -92,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
     from consult.auth.views import bp as auth_bp
     from consult.core.views import bp as core_bp
     from consult.core.views import register_error_handlers
+    from consult.events import manage  # noqa: F401  (organizer routes on the events blueprint)
     from consult.events.views import bp as events_bp
     from consult.mail.views import bp as mail_bp
 
@@ -121,6 +122,14 @@ def register_template_helpers(app: Flask) -> None:
     from flask_wtf.csrf import generate_csrf
 
     from consult.auth.models import ROLE_LABELS
+    from consult.events import display
+    from consult.events.models import (
+        DOCUMENT_TYPE_LABELS,
+        FORMAT_LABELS,
+        MEETING_STATUS_LABELS,
+        MEETING_TYPE_LABELS,
+        REGISTRATION_MODE_LABELS,
+    )
     from consult.i18n import current_language, localized
     from consult.mail.models import STATUS_LABELS
 
@@ -128,10 +137,16 @@ def register_template_helpers(app: Flask) -> None:
         csrf_token=generate_csrf,
         role_label=ROLE_LABELS.get,
         status_label=STATUS_LABELS.get,
+        meeting_type_label=MEETING_TYPE_LABELS.get,
+        format_label=FORMAT_LABELS.get,
+        meeting_status_label=MEETING_STATUS_LABELS.get,
+        registration_mode_label=REGISTRATION_MODE_LABELS.get,
+        document_type_label=DOCUMENT_TYPE_LABELS.get,
         current_language=current_language,
         localized=localized,
         languages=lambda: app.config["LANGUAGES"],
     )
+    display.register(app)
 
 
 def register_cli(app: Flask) -> None:

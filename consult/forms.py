@@ -1,6 +1,9 @@
 """Validators with messages from our own catalogs, so every language gets them translated."""
 
+from flask_babel import gettext, lazy_ngettext, ngettext
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import Form
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 
@@ -27,3 +30,50 @@ def same_as(field: str):
 def strip(value):
     """Field filter: people paste addresses with spaces around them."""
     return value.strip() if isinstance(value, str) else value
+
+
+# WTForms' own messages, listed here so they are extracted into our catalogs: its bundled
+# translations have no Macedonian or Albanian.
+WTFORMS_MESSAGES = (
+    _l("Not a valid choice."),
+    _l("Invalid Choice: could not coerce."),
+    _l("Not a valid date value."),
+    _l("Not a valid datetime value."),
+    _l("Not a valid time value."),
+    _l("Not a valid integer value."),
+    _l("Not a valid decimal value."),
+    _l("Not a valid float value."),
+    _l("Not a valid week value."),
+)
+WTFORMS_PLURAL_MESSAGES = (
+    lazy_ngettext(
+        "'%(value)s' is not a valid choice for this field.",
+        "'%(value)s' are not valid choices for this field.",
+        1,
+    ),
+)
+
+
+class CatalogTranslations:
+    """Hands WTForms' messages to Flask-Babel, so they come from our catalogs."""
+
+    def gettext(self, string):
+        return gettext(string)
+
+    def ngettext(self, singular, plural, n):
+        return ngettext(singular, plural, n)
+
+
+class TranslatedMeta:
+    def get_translations(self, form):
+        return CatalogTranslations()
+
+
+class BaseForm(FlaskForm):
+    class Meta(TranslatedMeta):
+        pass
+
+
+class BaseSubForm(Form):
+    class Meta(TranslatedMeta):
+        pass

@@ -13,6 +13,9 @@ from flask import current_app, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
+# the languages content can be written in (per-language titles, descriptions, disclaimers)
+CONTENT_LANGUAGES = {"bg": "Български", "mk": "Македонски", "sq": "Shqip", "en": "English"}
+
 
 def supported_languages() -> list[str]:
     return list(current_app.config["LANGUAGES"])
@@ -47,3 +50,25 @@ def localized(texts: Mapping[str, str] | None, fallback: str | None = None) -> s
         if language and texts.get(language):
             return texts[language]
     return next((text for text in texts.values() if text), "")
+
+
+# Bulgarian/Macedonian Cyrillic to Latin, for slugs and for matching typed Latin to Cyrillic
+_CYRILLIC = {
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "ѓ": "gj", "е": "e", "ж": "zh",
+    "з": "z", "ѕ": "dz", "и": "i", "й": "y", "ј": "j", "к": "k", "л": "l", "љ": "lj",
+    "м": "m", "н": "n", "њ": "nj", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t",
+    "ќ": "kj", "у": "u", "ф": "f", "х": "h", "ц": "ts", "ч": "ch", "џ": "dzh", "ш": "sh",
+    "щ": "sht", "ъ": "a", "ь": "y", "ю": "yu", "я": "ya", "ы": "y", "э": "e", "ё": "yo",
+}
+
+
+def transliterate(text: str) -> str:
+    out = []
+    for char in text:
+        lower = char.lower()
+        latin = _CYRILLIC.get(lower)
+        if latin is None:
+            out.append(char)
+        else:
+            out.append(latin.capitalize() if char != lower else latin)
+    return "".join(out)

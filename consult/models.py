@@ -1,11 +1,26 @@
 """Every model, imported in one place for migrations and the schema test."""
 
 from consult.auth.models import User, UserRole
-from consult.events.models import Series, series_managers
+from consult.events.models import (
+    AgendaItem,
+    CalendarFeed,
+    Document,
+    Meeting,
+    MeetingChange,
+    Series,
+    series_managers,
+)
+from consult.files import StoredFile
 from consult.groups.models import WorkingGroup, group_managers
 from consult.mail.models import OutboxAttachment, OutboxMessage, OutboxStatus
 
 __all__ = [
+    "AgendaItem",
+    "CalendarFeed",
+    "Document",
+    "Meeting",
+    "MeetingChange",
+    "StoredFile",
     "OutboxAttachment",
     "OutboxMessage",
     "OutboxStatus",

@@ -53,3 +53,26 @@ def make_group(managers=(), **fields) -> WorkingGroup:
     db.session.add(group)
     db.session.commit()
     return group
+
+
+def make_meeting(series=None, group=None, day="2020-11-02", start="10:00", end="13:00",
+                 zone="Europe/Sofia", **fields):
+    from datetime import date, time
+
+    from consult.events.models import Meeting, MeetingStatus
+    from consult.events.services import to_utc
+
+    meeting = Meeting(
+        series=series,
+        group=group,
+        title=fields.pop("title", {"bg": "Дискусионна среща", "en": "Discussion meeting"}),
+        main_language=fields.pop("main_language", "bg"),
+        starts_at=to_utc(date.fromisoformat(day), time.fromisoformat(start), zone),
+        ends_at=to_utc(date.fromisoformat(day), time.fromisoformat(end), zone),
+        timezone=zone,
+        status=fields.pop("status", MeetingStatus.DRAFT),
+        **fields,
+    )
+    db.session.add(meeting)
+    db.session.commit()
+    return meeting

@@ -24,6 +24,15 @@ PUBLIC = {
     "core.set_language": "choosing the interface language",
     "core.health": "load balancer health check",
     "core.accessibility": "the accessibility statement",
+    "events.meetings": "public list of meetings",
+    "events.meeting": "public meeting page (drafts only for managers)",
+    "events.series": "public series page (unpublished only for managers)",
+    "events.document": "public documents (internal ones only for managers)",
+    "events.series_logo": "logos shown on public pages",
+    "events.meeting_ics": "calendar file of a meeting",
+    "events.series_ics": "subscribable calendar of a series",
+    "events.calendar_ics": "calendar of all public meetings",
+    "events.private_ics": "organizer feed, protected by its secret token",
 }
 # endpoints only administrators may use
 ADMIN_ONLY = {
@@ -33,7 +42,8 @@ ADMIN_ONLY = {
 VIEWER_MAY_POST = {"auth.logout", "auth.account", "core.set_language"}
 
 SAMPLE_VALUES = {
-    "token": "sometoken", "message_id": 1, "user_id": 1, "filename": "css/consult.css"
+    "token": "sometoken", "message_id": 1, "user_id": 1, "filename": "css/consult.css",
+    "slug": "some-series",
 }
 
 
@@ -116,6 +126,45 @@ def test_every_state_changing_route_needs_a_csrf_token(client, auth, rule):
     for method in sorted(rule.methods & {"POST", "PUT", "PATCH", "DELETE"}):
         response = client.open(url, method=method, data={})
         assert response.status_code == 400, (method, url)
+
+
+OWNED_ARGUMENTS = {"series_id", "meeting_id", "item_id", "document_id"}
+
+
+def test_organizers_get_403_on_another_organizers_series(client, auth, db):
+    """Every organizer route that takes a series, meeting, agenda item or document of a series
+    someone else manages answers 403, for GET and POST alike."""
+    from consult.events.models import AgendaItem, Document, DocumentType, Meeting
+    from tests.factories import make_meeting
+
+    owner = make_user(email="owner@example.org")
+    series = make_series(managers=[owner])
+    meeting = make_meeting(series)
+    item = AgendaItem(meeting_id=meeting.id, position=1, title={"en": "Opening"})
+    document = Document(meeting_id=meeting.id, type=DocumentType.AGENDA, title="Agenda",
+                        url="https://example.org/a.pdf")
+    db.session.add_all([item, document])
+    db.session.commit()
+    ids = {"series_id": series.id, "meeting_id": meeting.id, "item_id": item.id,
+           "document_id": document.id}
+    make_user(email="intruder@example.org")
+    auth.login("intruder@example.org")
+    token = csrf_token(client, "/manage/")
+    checked = 0
+    for rule in RULES:
+        if rule.endpoint in PUBLIC or not (set(rule.arguments) & OWNED_ARGUMENTS):
+            continue
+        url = rule.rule
+        for argument in rule.arguments:
+            url = re.sub(rf"<(?:[^:<>]+:)?{argument}>", str(ids[argument]), url)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(url, method=method, data={"csrf_token": token})
+            assert response.status_code == 403, (method, url)
+            checked += 1
+    for url in (f"/manage/meetings/new?series={series.id}",):
+        assert client.get(url).status_code == 403
+    assert checked >= 15
+    assert db.session.get(Meeting, meeting.id).status.value == "draft"
 
 
 def test_organizer_home_shows_only_what_they_manage(client, auth):

@@ -14,6 +14,7 @@ from tests.factories import make_user
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ["bg", "mk", "sq"]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None,
+            "lazy_ngettext": (1, 2),
             "_l": None}
 
 
@@ -46,7 +47,11 @@ def test_source_has_messages(messages):
 def test_catalog_translates_every_message(language, messages):
     with open(ROOT / "translations" / language / "LC_MESSAGES" / "messages.po", "rb") as f:
         catalog = read_po(f)
-    missing = sorted(m for m in messages if m not in catalog or not catalog[m].string)
+    def translated(msgid):
+        string = catalog[msgid].string if msgid in catalog else ""
+        return all(string) if isinstance(string, tuple) else bool(string)
+
+    missing = sorted(m for m in messages if not translated(m))
     fuzzy = sorted(m.id for m in catalog if m.id and m.fuzzy)
     assert missing == [], f"untranslated in {language} (run `make messages`, then translate)"
     assert fuzzy == [], f"fuzzy in {language}"
@@ -114,6 +119,15 @@ def test_403_page_is_translated(client, auth):
     response = client.get("/manage/outbox/")
     assert response.status_code == 403
     assert "You may not open this page" not in response.get_data(as_text=True)
+
+
+def test_form_library_messages_come_from_our_catalogs(client, auth):
+    make_user(email="ivana@example.mk", locale="mk")
+    auth.login("ivana@example.mk")
+    response = post_form(client, "/account/", {"name": "Ивана", "locale": "xx"})
+    page = response.get_data(as_text=True)
+    assert 'id="locale-error"' in page
+    assert "Not a valid choice." not in page
 
 
 def test_500_page_is_translated_and_hides_details(app, client):

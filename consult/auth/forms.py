@@ -1,12 +1,19 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 
 from consult.auth.services import MIN_PASSWORD_LENGTH
-from consult.forms import email, max_length, min_length, required, same_as, strip
+from consult.forms import (
+    BaseForm,
+    email,
+    max_length,
+    min_length,
+    required,
+    same_as,
+    strip,
+)
 
 
-class LoginForm(FlaskForm):
+class LoginForm(BaseForm):
     email = EmailField(
         _l("E-mail"), validators=[required(), email(), max_length(254)], filters=[strip]
     )
@@ -15,7 +22,7 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class PasswordResetRequestForm(FlaskForm):
+class PasswordResetRequestForm(BaseForm):
     email = EmailField(
         _l("E-mail"), validators=[required(), email(), max_length(254)], filters=[strip]
     )
@@ -27,19 +34,19 @@ def _new_password_field(label):
     )
 
 
-class PasswordResetForm(FlaskForm):
+class PasswordResetForm(BaseForm):
     password = _new_password_field(_l("New password"))
     confirm = PasswordField(
         _l("Repeat the new password"), validators=[required(), same_as("password")]
     )
 
 
-class AccountForm(FlaskForm):
+class AccountForm(BaseForm):
     name = StringField(_l("Name"), validators=[max_length(200)], filters=[strip])
     locale = SelectField(_l("Interface language"), choices=[])
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(BaseForm):
     current = PasswordField(_l("Current password"), validators=[required()])
     password = _new_password_field(_l("New password"))
     confirm = PasswordField(
@@ -53,7 +60,7 @@ def _role_choices():
     return [(role.value, label) for role, label in ROLE_LABELS.items()]
 
 
-class UserForm(FlaskForm):
+class UserForm(BaseForm):
     email = EmailField(
         _l("E-mail"), validators=[required(), email(), max_length(254)], filters=[strip]
     )

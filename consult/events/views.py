@@ -1,39 +1,289 @@
+"""Public pages: meetings, series, documents and calendars."""
+
+from __future__ import annotations
+
 import sqlalchemy as sa
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_login import current_user
 
-from consult.events.models import Series, series_managers
+from consult.auth.services import can_manage
+from consult.events import services
+from consult.events.calendar import build_calendar
+from consult.events.models import (
+    MEETING_TYPE_LABELS,
+    CalendarFeed,
+    Document,
+    Meeting,
+    MeetingStatus,
+    MeetingType,
+    Series,
+)
 from consult.extensions import db
-from consult.groups.models import WorkingGroup, group_managers
+from consult.files import file_response
+from consult.groups.models import WorkingGroup
+from consult.i18n import current_language
 from consult.security import public
 
 bp = Blueprint("events", __name__)
+
+PER_PAGE = 20
+
+
+def _filters_from_request() -> services.MeetingFilters:
+    args = request.args
+    when = args.get("when", "upcoming")
+    return services.MeetingFilters(
+        series=args.get("series", ""),
+        group=args.get("group", ""),
+        type=args.get("type", "") if args.get("type") in {t.value for t in MeetingType} else "",
+        region=args.get("region", ""),
+        month=args.get("month", ""),
+        when=when if when in {"upcoming", "past", "all"} else "upcoming",
+    )
+
+
+def _public_series():
+    return db.session.scalars(
+        sa.select(Series).where(Series.published.is_(True)).order_by(Series.created_at.desc())
+    ).all()
+
+
+def _public_groups():
+    return db.session.scalars(
+        sa.select(WorkingGroup).where(WorkingGroup.public.is_(True)).order_by(WorkingGroup.id)
+    ).all()
 
 
 @bp.route("/")
 @public
 def index():
-    series = db.session.scalars(
-        sa.select(Series).where(Series.published.is_(True)).order_by(Series.created_at.desc())
+    upcoming = db.session.scalars(
+        services.public_meetings_query(services.MeetingFilters(when="upcoming")).limit(10)
     ).all()
-    groups = db.session.scalars(
-        sa.select(WorkingGroup).where(WorkingGroup.public.is_(True)).order_by(WorkingGroup.id)
+    recent = db.session.scalars(
+        services.public_meetings_query(services.MeetingFilters(when="past")).limit(5)
     ).all()
-    return render_template("events/index.html", series=series, groups=groups)
+    return render_template("events/index.html", upcoming=upcoming, recent=recent,
+                           series=_public_series(), groups=_public_groups())
 
 
-def _visible_to_current_user(model, managers_table):
-    """Admins and viewers see everything; organizers what they manage."""
-    query = sa.select(model).order_by(model.id)
-    if not (current_user.is_admin or current_user.is_viewer):
-        query = query.join(managers_table).where(managers_table.c.user_id == current_user.id)
-    return db.session.scalars(query).all()
-
-
-@bp.route("/manage/")
-def manage_home():
+@bp.route("/meetings/")
+@public
+def meetings():
+    filters = _filters_from_request()
+    page = db.paginate(services.public_meetings_query(filters), per_page=PER_PAGE,
+                       error_out=False)
     return render_template(
-        "events/manage_home.html",
-        series=_visible_to_current_user(Series, series_managers),
-        groups=_visible_to_current_user(WorkingGroup, group_managers),
+        "events/meetings.html", page=page, filters=filters, series=_public_series(),
+        groups=_public_groups(), regions=services.public_regions(),
+        types=MEETING_TYPE_LABELS,
     )
+
+
+def _visible_meeting(meeting_id: int) -> Meeting:
+    meeting = db.get_or_404(Meeting, meeting_id)
+    hidden = not meeting.is_public or (meeting.series is not None and not meeting.series.published)
+    if hidden and not (current_user.is_authenticated and can_manage(current_user, meeting)):
+        abort(404)
+    return meeting
+
+
+@bp.route("/meetings/<int:meeting_id>")
+@public
+def meeting(meeting_id):
+    meeting = _visible_meeting(meeting_id)
+    manager = current_user.is_authenticated and can_manage(current_user, meeting)
+    documents = db.session.scalars(
+        sa.select(Document)
+        .where(Document.meeting_id == meeting.id)
+        .where(sa.true() if manager else Document.public.is_(True))
+        .order_by(Document.type, Document.id)
+    ).all()
+    state = services.registration_state(meeting)
+    return render_template(
+        "events/meeting.html", meeting=meeting, documents=documents, state=state,
+        state_label=services.REGISTRATION_STATE_LABELS[state], is_manager=manager,
+    )
+
+
+@bp.route("/series/<slug>")
+@public
+def series(slug):
+    series = db.first_or_404(sa.select(Series).where(Series.slug == slug))
+    manager = current_user.is_authenticated and can_manage(current_user, series)
+    if not series.published and not manager:
+        abort(404)
+    meetings = [m for m in series.meetings if m.is_public or manager]
+    now = services.utcnow()
+    documents = db.session.scalars(
+        sa.select(Document)
+        .where(Document.series_id == series.id)
+        .where(sa.true() if manager else Document.public.is_(True))
+        .order_by(Document.type, Document.id)
+    ).all()
+    return render_template(
+        "events/series.html", series=series, documents=documents,
+        upcoming=[m for m in meetings if m.ends_at >= now],
+        past=[m for m in meetings if m.ends_at < now][::-1],
+    )
+
+
+@bp.route("/documents/<int:document_id>/<path:filename>")
+@public
+def document(document_id, filename):
+    document = db.get_or_404(Document, document_id)
+    owner = document.meeting or document.series
+    if document.group_id is not None and owner is None:
+        owner = db.session.get(WorkingGroup, document.group_id)
+    allowed = document.public or (current_user.is_authenticated and owner is not None
+                                  and can_manage(current_user, owner))
+    if not allowed or document.file is None:
+        abort(404)
+    return file_response(document.file)
+
+
+@bp.route("/series/<slug>/logo")
+@public
+def series_logo(slug):
+    series = db.first_or_404(sa.select(Series).where(Series.slug == slug))
+    if series.logo is None:
+        abort(404)
+    return file_response(series.logo, inline=True)
+
+
+def _ics_response(body: bytes, filename: str) -> Response:
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@bp.route("/meetings/<int:meeting_id>.ics")
+@public
+def meeting_ics(meeting_id):
+    meeting = _visible_meeting(meeting_id)
+    return _ics_response(build_calendar([meeting]), f"meeting-{meeting.id}.ics")
+
+
+@bp.route("/series/<slug>.ics")
+@public
+def series_ics(slug):
+    series = db.first_or_404(
+        sa.select(Series).where(Series.slug == slug, Series.published.is_(True))
+    )
+    meetings = [m for m in series.meetings if m.is_public]
+    return _ics_response(
+        build_calendar(meetings, name=series.text("title")), f"{series.slug}.ics"
+    )
+
+
+@bp.route("/calendar.ics")
+@public
+def calendar_ics():
+    query = services.public_meetings_query(services.MeetingFilters(when="all"))
+    meetings = db.session.scalars(query).all()
+    from flask_babel import gettext as _
+
+    return _ics_response(build_calendar(meetings, name=_("Consultations")), "consult.ics")
+
+
+@bp.route("/calendar/private/<token>.ics")
+@public
+def private_ics(token):
+    feed = db.first_or_404(sa.select(CalendarFeed).where(CalendarFeed.token == token))
+    if not feed.user.active:
+        abort(404)
+    from flask_babel import gettext as _
+
+    response = _ics_response(
+        build_calendar(services.feed_meetings(feed.user), name=_("My consultations")),
+        "my-consultations.ics",
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def webcal(url: str) -> str:
+    return "webcal://" + url.split("://", 1)[1]
+
+
+@bp.app_template_global()
+def meeting_public_url(meeting):
+    return url_for("events.meeting", meeting_id=meeting.id, _external=True)
+
+
+@bp.app_template_global()
+def lang_of(texts: dict, fallback: str) -> str:
+    """The language ``localized`` picks, for a lang attribute on text in another language."""
+    if not texts:
+        return current_language()
+    for language in (current_language(), fallback, "en"):
+        if language and texts.get(language):
+            return language
+    return next((code for code, text in texts.items() if text), current_language())
+
+
+bp.add_app_template_global(webcal, "webcal")
+bp.add_app_template_global(lambda: MeetingStatus, "MeetingStatus")
+
+
+def _event_status(meeting) -> str:
+    if meeting.status is MeetingStatus.CANCELLED:
+        return "https://schema.org/EventCancelled"
+    if meeting.sequence and meeting.changes and "moved" in meeting.changes[-1].kind:
+        return "https://schema.org/EventRescheduled"
+    return "https://schema.org/EventScheduled"
+
+
+_ATTENDANCE = {
+    "in_person": "https://schema.org/OfflineEventAttendanceMode",
+    "online": "https://schema.org/OnlineEventAttendanceMode",
+    "hybrid": "https://schema.org/MixedEventAttendanceMode",
+}
+
+
+@bp.app_template_global()
+def meeting_jsonld(meeting) -> dict:
+    """schema.org Event; the online link stays private (VirtualLocation has only our page)."""
+    url = url_for("events.meeting", meeting_id=meeting.id, _external=True)
+    locations = []
+    if meeting.has_place:
+        locations.append({"@type": "Place", "name": meeting.venue or meeting.region,
+                          "address": meeting.address or meeting.region})
+    if meeting.format.value != "in_person":
+        locations.append({"@type": "VirtualLocation", "url": url})
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Event",
+        "name": meeting.display_title,
+        "startDate": meeting.local_start.isoformat(),
+        "endDate": meeting.local_end.isoformat(),
+        "eventStatus": _event_status(meeting),
+        "eventAttendanceMode": _ATTENDANCE[meeting.format.value],
+        "location": locations[0] if len(locations) == 1 else locations,
+        "url": url,
+        "inLanguage": meeting.languages or [meeting.main_language],
+    }
+    if meeting.text("description"):
+        data["description"] = meeting.text("description")
+    if meeting.series is not None:
+        organizer = meeting.series.text("implementing_body")
+        if organizer:
+            data["organizer"] = {"@type": "Organization", "name": organizer}
+        if meeting.series.funder:
+            data["funder"] = {"@type": "Organization", "name": meeting.series.funder}
+    return data
+
+
+@bp.app_template_global()
+def series_jsonld(series, meetings) -> dict:
+    return {
+        "@context": "https://schema.org",
+        "@type": "EventSeries",
+        "name": series.text("title"),
+        "description": series.text("description"),
+        "url": url_for("events.series", slug=series.slug, _external=True),
+        "funder": {"@type": "Organization", "name": series.funder} if series.funder else None,
+        "subEvent": [meeting_jsonld(m) for m in meetings],
+    }

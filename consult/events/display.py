@@ -1,0 +1,41 @@
+"""How meetings' dates and times are shown: in the meeting's own zone, always named."""
+
+from __future__ import annotations
+
+from babel.dates import format_date, format_time, get_timezone_location
+from flask_babel import get_locale
+
+
+def _locale():
+    return get_locale() or "en"
+
+
+def meeting_date(meeting) -> str:
+    return format_date(meeting.local_start.date(), "full", locale=_locale())
+
+
+def zone_label(meeting) -> str:
+    offset = meeting.local_start.strftime("%z")
+    offset = f"UTC{offset[:3]}:{offset[3:]}"
+    try:
+        place = get_timezone_location(meeting.zone, locale=_locale())
+    except LookupError:
+        place = meeting.timezone
+    return f"{place}, {offset}"
+
+
+def meeting_time(meeting) -> str:
+    start = format_time(meeting.local_start, "HH:mm", tzinfo=meeting.zone, locale=_locale())
+    end = format_time(meeting.local_end, "HH:mm", tzinfo=meeting.zone, locale=_locale())
+    return f"{start}–{end} ({zone_label(meeting)})"
+
+
+def meeting_when(meeting) -> str:
+    return f"{meeting_date(meeting)}, {meeting_time(meeting)}"
+
+
+def register(app) -> None:
+    app.jinja_env.globals.update(
+        meeting_date=meeting_date, meeting_time=meeting_time, meeting_when=meeting_when,
+        zone_label=zone_label,
+    )

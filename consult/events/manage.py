@@ -1,0 +1,507 @@
+"""Organizer pages for series, meetings, agendas, documents and calendar feeds."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from consult.auth.models import User, UserRole
+from consult.auth.services import can_manage
+from consult.events import services
+from consult.events.forms import (
+    AgendaItemForm,
+    CancelMeetingForm,
+    ConfirmForm,
+    DocumentForm,
+    MeetingForm,
+    SeriesForm,
+    SessionsForm,
+    fill_language_fields,
+    language_values,
+)
+from consult.events.models import (
+    AgendaItem,
+    Document,
+    DocumentType,
+    Meeting,
+    MeetingFormat,
+    MeetingStatus,
+    MeetingType,
+    RegistrationMode,
+    Series,
+    series_managers,
+)
+from consult.events.views import bp
+from consult.extensions import db
+from consult.files import IMAGE_KINDS, UploadRejected, store_upload
+from consult.groups.models import WorkingGroup, group_managers
+from consult.security import roles_required
+
+
+def require_manager(thing):
+    if not can_manage(current_user, thing):
+        abort(403)
+    return thing
+
+
+def require_reader(thing):
+    """Viewers read everything; organizers what they manage."""
+    if current_user.is_viewer:
+        return thing
+    return require_manager(thing)
+
+
+# --- home -----------------------------------------------------------------------------------
+
+def _visible(model, managers_table):
+    query = sa.select(model).order_by(model.id)
+    if not (current_user.is_admin or current_user.is_viewer):
+        query = query.join(managers_table).where(managers_table.c.user_id == current_user.id)
+    return db.session.scalars(query).all()
+
+
+@bp.route("/manage/")
+def manage_home():
+    series = _visible(Series, series_managers)
+    series_ids = [s.id for s in series]
+    upcoming = db.session.scalars(
+        sa.select(Meeting)
+        .where(Meeting.series_id.in_(series_ids), Meeting.ends_at >= services.utcnow())
+        .order_by(Meeting.starts_at)
+        .limit(20)
+    ).all() if series_ids else []
+    return render_template(
+        "events/manage_home.html", series=series, groups=_visible(WorkingGroup, group_managers),
+        upcoming=upcoming,
+    )
+
+
+# --- series ---------------------------------------------------------------------------------
+
+def _manager_choices():
+    users = db.session.scalars(
+        sa.select(User)
+        .where(User.active.is_(True), User.role != UserRole.VIEWER)
+        .order_by(User.name, User.email)
+    )
+    return [(u.id, f"{u.display_name} <{u.email}>") for u in users]
+
+
+def _apply_series_form(series: Series, form: SeriesForm) -> None:
+    for name in ("title", "description", "project_name", "programme", "implementing_body",
+                 "disclaimer"):
+        setattr(series, name, language_values(form, name))
+    series.main_language = form.main_language.data
+    series.project_code = form.project_code.data
+    series.funder = form.funder.data
+    series.co_organisers = form.co_organisers.data
+    series.timezone = form.timezone.data
+    series.published = form.published.data
+    chosen = set(form.managers.data or [])
+    if current_user.id not in chosen and not current_user.is_admin:
+        chosen.add(current_user.id)  # organizers cannot lock themselves out of their series
+    series.managers = list(db.session.scalars(sa.select(User).where(User.id.in_(chosen))))
+    if form.remove_logo.data:
+        series.logo = None
+    upload = form.logo.data
+    if upload and getattr(upload, "filename", ""):
+        series.logo = store_upload(upload, IMAGE_KINDS)
+
+
+@bp.route("/manage/series/new", methods=["GET", "POST"])
+@roles_required("admin", "organizer")
+def create_series():
+    form = SeriesForm()
+    form.managers.choices = _manager_choices()
+    if request.method == "GET":
+        form.managers.data = [current_user.id]
+    if form.validate_on_submit():
+        series = Series()
+        try:
+            _apply_series_form(series, form)
+        except UploadRejected as error:
+            form.logo.errors.append(str(error.args[0]))
+        else:
+            series.slug = services.unique_slug(
+                services.slugify(series.title.get(series.main_language, "")),
+                services.series_slug_taken,
+            )
+            db.session.add(series)
+            db.session.commit()
+            flash(_("The series is created. Now add its meetings."), "success")
+            return redirect(url_for("events.manage_series", series_id=series.id))
+    return render_template("events/series_form.html", form=form, series=None)
+
+
+@bp.route("/manage/series/<int:series_id>/edit", methods=["GET", "POST"])
+def edit_series(series_id):
+    series = require_manager(db.get_or_404(Series, series_id))
+    form = SeriesForm(obj=series)
+    form.managers.choices = _manager_choices()
+    if request.method == "GET":
+        for name in ("title", "description", "project_name", "programme", "implementing_body",
+                     "disclaimer"):
+            fill_language_fields(form, name, getattr(series, name))
+        form.managers.data = [u.id for u in series.managers]
+    if form.validate_on_submit():
+        try:
+            _apply_series_form(series, form)
+        except UploadRejected as error:
+            form.logo.errors.append(str(error.args[0]))
+            db.session.rollback()
+        else:
+            db.session.commit()
+            flash(_("The series is saved."), "success")
+            return redirect(url_for("events.manage_series", series_id=series.id))
+    return render_template("events/series_form.html", form=form, series=series)
+
+
+@bp.route("/manage/series/<int:series_id>/")
+def manage_series(series_id):
+    series = require_reader(db.get_or_404(Series, series_id))
+    documents = db.session.scalars(
+        sa.select(Document).where(Document.series_id == series.id).order_by(Document.id)
+    ).all()
+    return render_template("events/manage_series.html", series=series, documents=documents,
+                           document_form=DocumentForm(), confirm=ConfirmForm())
+
+
+@bp.route("/manage/series/<int:series_id>/sessions", methods=["GET", "POST"])
+def add_sessions(series_id):
+    series = require_manager(db.get_or_404(Series, series_id))
+    form = SessionsForm()
+    if request.method == "GET":
+        form.timezone.data = series.timezone
+        extra = min(max(request.args.get("rows", 7, type=int), 1), 60)
+        while len(form.rows) < extra:
+            form.rows.append_entry()
+    if form.validate_on_submit():
+        created = []
+        for row in form.rows:
+            data = row.form
+            if not data.date.data:
+                continue
+            zone = form.timezone.data
+            meeting = Meeting(
+                series=series,
+                main_language=series.main_language,
+                title=dict(series.title),
+                type=MeetingType(form.type.data),
+                format=MeetingFormat(data.format.data),
+                starts_at=services.to_utc(data.date.data, data.start_time.data, zone),
+                ends_at=services.to_utc(data.date.data, data.end_time.data, zone),
+                timezone=zone,
+                region=data.region.data,
+                venue=data.venue.data,
+                online_url=data.online_url.data,
+                capacity=form.capacity.data,
+                registration_mode=RegistrationMode(form.registration_mode.data),
+                languages=[series.main_language],
+                status=MeetingStatus.PUBLISHED if form.publish.data else MeetingStatus.DRAFT,
+            )
+            db.session.add(meeting)
+            created.append(meeting)
+        db.session.commit()
+        flash(_("%(n)s sessions are added.", n=len(created)), "success")
+        return redirect(url_for("events.manage_series", series_id=series.id))
+    return render_template("events/sessions_form.html", form=form, series=series)
+
+
+# --- meetings -------------------------------------------------------------------------------
+
+def _meeting_values(form: MeetingForm) -> dict:
+    zone = form.timezone.data
+
+    def local(value: datetime | None):
+        return services.to_utc(value.date(), value.time(), zone) if value else None
+
+    return {
+        "title": language_values(form, "title"),
+        "description": language_values(form, "description"),
+        "main_language": form.main_language.data,
+        "type": MeetingType(form.type.data),
+        "format": MeetingFormat(form.format.data),
+        "starts_at": services.to_utc(form.date.data, form.start_time.data, zone),
+        "ends_at": services.to_utc(form.date.data, form.end_time.data, zone),
+        "timezone": zone,
+        "venue": form.venue.data,
+        "address": form.address.data,
+        "online_url": form.online_url.data,
+        "region": form.region.data,
+        "capacity": form.capacity.data,
+        "registration_mode": RegistrationMode(form.registration_mode.data),
+        "registration_opens_at": local(form.registration_opens.data),
+        "registration_closes_at": local(form.registration_closes.data),
+        "co_organisers": form.co_organisers.data,
+        "languages": form.languages.data or [],
+    }
+
+
+def _fill_meeting_form(form: MeetingForm, meeting: Meeting) -> None:
+    fill_language_fields(form, "title", meeting.title)
+    fill_language_fields(form, "description", meeting.description)
+    form.main_language.data = meeting.main_language
+    form.type.data = meeting.type.value
+    form.format.data = meeting.format.value
+    form.date.data = meeting.local_start.date()
+    form.start_time.data = meeting.local_start.time()
+    form.end_time.data = meeting.local_end.time()
+    form.timezone.data = meeting.timezone
+    form.registration_mode.data = meeting.registration_mode.value
+    for field, value in (("registration_opens", meeting.registration_opens_at),
+                         ("registration_closes", meeting.registration_closes_at)):
+        getattr(form, field).data = (
+            value.astimezone(meeting.zone).replace(tzinfo=None) if value else None
+        )
+    form.languages.data = meeting.languages or []
+
+
+@bp.route("/manage/meetings/new", methods=["GET", "POST"])
+@roles_required("admin", "organizer")
+def create_meeting():
+    series = group = None
+    if request.args.get("series"):
+        series = require_manager(db.get_or_404(Series, request.args.get("series", type=int)))
+    elif request.args.get("group"):
+        group = require_manager(db.get_or_404(WorkingGroup, request.args.get("group", type=int)))
+    else:
+        abort(404)
+    owner = series or group
+    form = MeetingForm()
+    if request.method == "GET":
+        form.timezone.data = owner.timezone
+        form.main_language.data = owner.main_language
+        if series is not None:
+            fill_language_fields(form, "title", series.title)
+    if form.validate_on_submit():
+        meeting = Meeting(series=series, group=group)
+        services.apply_meeting_changes(meeting, _meeting_values(form), current_user)
+        db.session.add(meeting)
+        db.session.commit()
+        flash(_("The meeting is saved as a draft. Publish it when it is ready."), "success")
+        return redirect(url_for("events.manage_meeting", meeting_id=meeting.id))
+    return render_template("events/meeting_form.html", form=form, meeting=None, owner=owner)
+
+
+@bp.route("/manage/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
+def edit_meeting(meeting_id):
+    meeting = require_manager(db.get_or_404(Meeting, meeting_id))
+    form = MeetingForm(obj=meeting)
+    if request.method == "GET":
+        _fill_meeting_form(form, meeting)
+    if form.validate_on_submit():
+        kinds = services.apply_meeting_changes(meeting, _meeting_values(form), current_user)
+        db.session.commit()
+        if kinds:
+            flash(_("The meeting is saved. Everyone registered will receive the change."),
+                  "success")
+        else:
+            flash(_("The meeting is saved."), "success")
+        return redirect(url_for("events.manage_meeting", meeting_id=meeting.id))
+    owner = meeting.series or meeting.group
+    return render_template("events/meeting_form.html", form=form, meeting=meeting, owner=owner)
+
+
+@bp.route("/manage/meetings/<int:meeting_id>/")
+def manage_meeting(meeting_id):
+    meeting = require_reader(db.get_or_404(Meeting, meeting_id))
+    documents = db.session.scalars(
+        sa.select(Document).where(Document.meeting_id == meeting.id).order_by(Document.id)
+    ).all()
+    agenda_form = AgendaItemForm()
+    agenda_form.main_language.data = meeting.main_language
+    return render_template(
+        "events/manage_meeting.html", meeting=meeting, documents=documents,
+        agenda_form=agenda_form, document_form=DocumentForm(), confirm=ConfirmForm(),
+        state=services.registration_state(meeting),
+    )
+
+
+@bp.route("/manage/meetings/<int:meeting_id>/publish", methods=["POST"])
+def publish_meeting(meeting_id):
+    meeting = require_manager(db.get_or_404(Meeting, meeting_id))
+    if ConfirmForm().validate_on_submit():
+        services.publish(meeting)
+        db.session.commit()
+        flash(_("The meeting is published."), "success")
+    return redirect(url_for("events.manage_meeting", meeting_id=meeting.id))
+
+
+@bp.route("/manage/meetings/<int:meeting_id>/held", methods=["POST"])
+def mark_meeting_held(meeting_id):
+    meeting = require_manager(db.get_or_404(Meeting, meeting_id))
+    if ConfirmForm().validate_on_submit():
+        services.mark_held(meeting)
+        db.session.commit()
+        flash(_("The meeting is marked as held."), "success")
+    return redirect(url_for("events.manage_meeting", meeting_id=meeting.id))
+
+
+@bp.route("/manage/meetings/<int:meeting_id>/cancel", methods=["GET", "POST"])
+def cancel_meeting(meeting_id):
+    meeting = require_manager(db.get_or_404(Meeting, meeting_id))
+    form = CancelMeetingForm()
+    if form.validate_on_submit():
+        services.cancel(meeting, form.note.data, current_user)
+        db.session.commit()
+        flash(_("The meeting is cancelled."), "success")
+        return redirect(url_for("events.manage_meeting", meeting_id=meeting.id))
+    recipients = services.meeting_recipients(meeting)
+    return render_template("events/cancel_meeting.html", meeting=meeting, form=form,
+                           recipients=recipients)
+
+
+@bp.route("/manage/meetings/<int:meeting_id>/duplicate", methods=["POST"])
+def duplicate_meeting(meeting_id):
+    meeting = require_manager(db.get_or_404(Meeting, meeting_id))
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    copy_ = services.duplicate(meeting)
+    db.session.commit()
+    flash(_("This is a draft copy. Give it its own date and place."), "success")
+    return redirect(url_for("events.edit_meeting", meeting_id=copy_.id))
+
+
+# --- agenda ---------------------------------------------------------------------------------
+
+@bp.route("/manage/meetings/<int:meeting_id>/agenda", methods=["POST"])
+def add_agenda_item(meeting_id):
+    meeting = require_manager(db.get_or_404(Meeting, meeting_id))
+    form = AgendaItemForm()
+    if form.validate_on_submit():
+        position = max((item.position for item in meeting.agenda), default=0) + 1
+        meeting.agenda.append(AgendaItem(
+            position=position, starts_at=form.starts_at.data,
+            duration_minutes=form.duration_minutes.data, speaker=form.speaker.data,
+            title=language_values(form, "title"),
+        ))
+        db.session.commit()
+        flash(_("The agenda item is added."), "success")
+        return redirect(url_for("events.manage_meeting", meeting_id=meeting.id) + "#agenda")
+    documents = db.session.scalars(
+        sa.select(Document).where(Document.meeting_id == meeting.id)).all()
+    return render_template(
+        "events/manage_meeting.html", meeting=meeting, documents=documents,
+        agenda_form=form, document_form=DocumentForm(formdata=None), confirm=ConfirmForm(),
+        state=services.registration_state(meeting),
+    ), 400
+
+
+@bp.route("/manage/agenda/<int:item_id>/move", methods=["POST"])
+def move_agenda_item(item_id):
+    item = db.get_or_404(AgendaItem, item_id)
+    meeting = require_manager(item.meeting)
+    if ConfirmForm().validate_on_submit():
+        items = list(meeting.agenda)
+        index = items.index(item)
+        other = index - 1 if request.form.get("direction") == "up" else index + 1
+        if 0 <= other < len(items):
+            items[index], items[other] = items[other], items[index]
+            for position, entry in enumerate(items, start=1):
+                entry.position = position
+            db.session.commit()
+    return redirect(url_for("events.manage_meeting", meeting_id=meeting.id) + "#agenda")
+
+
+@bp.route("/manage/agenda/<int:item_id>/delete", methods=["POST"])
+def delete_agenda_item(item_id):
+    item = db.get_or_404(AgendaItem, item_id)
+    meeting = require_manager(item.meeting)
+    if ConfirmForm().validate_on_submit():
+        db.session.delete(item)
+        db.session.commit()
+        flash(_("The agenda item is removed."), "success")
+    return redirect(url_for("events.manage_meeting", meeting_id=meeting.id) + "#agenda")
+
+
+# --- documents ------------------------------------------------------------------------------
+
+def _add_document(form: DocumentForm, **owner) -> Document | None:
+    document = Document(
+        type=DocumentType(form.type.data), title=form.title.data, language=form.language.data,
+        year=form.year.data, public=form.public.data, url=form.url.data or "", **owner,
+    )
+    upload = form.file.data
+    if upload and getattr(upload, "filename", ""):
+        try:
+            document.file = store_upload(upload)
+        except UploadRejected as error:
+            form.file.errors.append(str(error.args[0]))
+            db.session.rollback()
+            return None
+    db.session.add(document)
+    db.session.commit()
+    return document
+
+
+@bp.route("/manage/meetings/<int:meeting_id>/documents", methods=["POST"])
+def add_meeting_document(meeting_id):
+    meeting = require_manager(db.get_or_404(Meeting, meeting_id))
+    form = DocumentForm()
+    if form.validate_on_submit() and _add_document(form, meeting_id=meeting.id):
+        flash(_("The document is added."), "success")
+        return redirect(url_for("events.manage_meeting", meeting_id=meeting.id) + "#documents")
+    documents = db.session.scalars(
+        sa.select(Document).where(Document.meeting_id == meeting.id)).all()
+    agenda_form = AgendaItemForm(formdata=None)
+    agenda_form.main_language.data = meeting.main_language
+    return render_template(
+        "events/manage_meeting.html", meeting=meeting, documents=documents,
+        agenda_form=agenda_form, document_form=form, confirm=ConfirmForm(),
+        state=services.registration_state(meeting),
+    ), 400
+
+
+@bp.route("/manage/series/<int:series_id>/documents", methods=["POST"])
+def add_series_document(series_id):
+    series = require_manager(db.get_or_404(Series, series_id))
+    form = DocumentForm()
+    if form.validate_on_submit() and _add_document(form, series_id=series.id):
+        flash(_("The document is added."), "success")
+        return redirect(url_for("events.manage_series", series_id=series.id) + "#documents")
+    documents = db.session.scalars(
+        sa.select(Document).where(Document.series_id == series.id)).all()
+    return render_template("events/manage_series.html", series=series, documents=documents,
+                           document_form=form, confirm=ConfirmForm()), 400
+
+
+def _document_owner(document: Document):
+    if document.meeting is not None:
+        return document.meeting, url_for("events.manage_meeting", meeting_id=document.meeting_id)
+    if document.series is not None:
+        return document.series, url_for("events.manage_series", series_id=document.series_id)
+    abort(404)
+
+
+@bp.route("/manage/documents/<int:document_id>/delete", methods=["GET", "POST"])
+def delete_document(document_id):
+    document = db.get_or_404(Document, document_id)
+    owner, back = _document_owner(document)
+    require_manager(owner)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        db.session.delete(document)
+        db.session.commit()
+        flash(_("The document is removed."), "success")
+        return redirect(back + "#documents")
+    return render_template("events/delete_document.html", document=document, form=form,
+                           back=back)
+
+
+# --- private calendar feed ----------------------------------------------------------------
+
+@bp.route("/manage/calendar", methods=["GET", "POST"])
+def manage_calendar():
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        services.calendar_feed(current_user, renew=True)
+        db.session.commit()
+        flash(_("Your calendar address is renewed; the old one no longer works."), "success")
+        return redirect(url_for("events.manage_calendar"))
+    feed = services.calendar_feed(current_user)
+    db.session.commit()
+    return render_template("events/calendar.html", feed=feed, form=form)

@@ -1,0 +1,347 @@
+"""Series and meeting logic: scheduling, publishing, changes that people must hear about."""
+
+from __future__ import annotations
+
+import copy
+import re
+import secrets
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from enum import Enum
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from consult.auth.models import User
+from consult.db import utcnow
+from consult.events.models import (
+    CalendarFeed,
+    Meeting,
+    MeetingChange,
+    MeetingStatus,
+    RegistrationMode,
+    Series,
+)
+from consult.extensions import db
+
+
+def to_utc(day: date, at: time, zone: str) -> datetime:
+    """A wall-clock time in ``zone`` as an aware UTC datetime."""
+    return datetime.combine(day, at, tzinfo=ZoneInfo(zone)).astimezone(ZoneInfo("UTC"))
+
+
+def slugify(text: str) -> str:
+    from consult.i18n import transliterate
+
+    text = unicodedata.normalize("NFKD", transliterate(text)).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:60] or "series"
+
+
+def unique_slug(base: str, taken: Callable[[str], bool]) -> str:
+    slug, n = base, 2
+    while taken(slug):
+        slug = f"{base}-{n}"
+        n += 1
+    return slug
+
+
+def series_slug_taken(slug: str) -> bool:
+    return db.session.scalar(sa.select(Series.id).where(Series.slug == slug)) is not None
+
+
+# --- who may manage what ------------------------------------------------------------------
+
+def managed_series_query(user: User):
+    query = sa.select(Series).order_by(Series.created_at.desc())
+    if not (user.is_admin or user.is_viewer):
+        from consult.events.models import series_managers
+
+        query = query.join(series_managers).where(series_managers.c.user_id == user.id)
+    return query
+
+
+# --- meeting changes and who hears of them -------------------------------------------------
+
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    name: str
+    locale: str
+
+
+# Registrations plug in here: each provider returns the people to tell about a meeting change.
+RECIPIENT_PROVIDERS: list[Callable[[Meeting], Iterable[Recipient]]] = []
+
+
+def meeting_recipients(meeting: Meeting) -> list[Recipient]:
+    seen, people = set(), []
+    for provider in RECIPIENT_PROVIDERS:
+        for person in provider(meeting):
+            if person.email.lower() not in seen:
+                seen.add(person.email.lower())
+                people.append(person)
+    return people
+
+
+class ChangeKind(Enum):
+    MOVED = "moved"
+    PLACE = "place"
+    CANCELLED = "cancelled"
+
+
+CHANGE_LABELS = {
+    ChangeKind.MOVED: _l("The date or time changed."),
+    ChangeKind.PLACE: _l("The place or the online link changed."),
+    ChangeKind.CANCELLED: _l("The meeting is cancelled."),
+}
+
+TIME_FIELDS = ("starts_at", "ends_at", "timezone")
+PLACE_FIELDS = ("venue", "address", "online_url", "format")
+
+
+def apply_meeting_changes(meeting: Meeting, values: dict, by: User | None) -> list[ChangeKind]:
+    """Set ``values`` on the meeting; a published meeting whose time or place changes gets a
+    higher calendar sequence, a change record, and an update mail to everyone registered."""
+    kinds = []
+    if meeting.id is not None and meeting.status is MeetingStatus.PUBLISHED:
+        if any(field in values and values[field] != getattr(meeting, field)
+               for field in TIME_FIELDS):
+            kinds.append(ChangeKind.MOVED)
+        if any(field in values and values[field] != getattr(meeting, field)
+               for field in PLACE_FIELDS):
+            kinds.append(ChangeKind.PLACE)
+    for field, value in values.items():
+        setattr(meeting, field, value)
+    if kinds:
+        record_change(meeting, kinds, by)
+    return kinds
+
+
+def record_change(meeting: Meeting, kinds: list[ChangeKind], by: User | None) -> MeetingChange:
+    meeting.sequence += 1
+    change = MeetingChange(
+        meeting=meeting,
+        sequence=meeting.sequence,
+        kind=",".join(kind.value for kind in kinds),
+        summary=" ".join(str(CHANGE_LABELS[kind]) for kind in kinds),
+        changed_by=by,
+    )
+    db.session.add(change)
+    db.session.flush()
+    notify_meeting_changed(meeting, kinds, change)
+    return change
+
+
+def notify_meeting_changed(meeting: Meeting, kinds: list[ChangeKind], change: MeetingChange):
+    """Queue, in this transaction, the update mail with the new .ics for every registrant."""
+    from consult.events.calendar import build_calendar
+    from consult.mail.services import Attachment, queue_mail
+
+    cancelled = ChangeKind.CANCELLED in kinds
+    subject_text = (_l("Cancelled: %(title)s") if cancelled else _l("Changed: %(title)s"))
+    for person in meeting_recipients(meeting):
+        ics = build_calendar(
+            [meeting],
+            method="CANCEL" if cancelled else "REQUEST",
+            include_online_link=True,
+            attendee=(person.email, person.name),
+            locale=person.locale,
+        )
+        queue_mail(
+            to=person.email,
+            to_name=person.name,
+            locale=person.locale,
+            template="meeting_changed",
+            subject=lambda text=subject_text: text % {"title": meeting.display_title},
+            context={"meeting": meeting, "kinds": kinds, "labels": CHANGE_LABELS,
+                     "person": person, "cancelled": cancelled},
+            attachments=[Attachment(
+                "meeting.ics",
+                f"text/calendar; method={'CANCEL' if cancelled else 'REQUEST'}",
+                ics,
+            )],
+            dedupe_key=f"meeting-change:{meeting.id}:{change.sequence}:{person.email.lower()}",
+            topic="events.meeting_changed",
+        )
+
+
+def publish(meeting: Meeting) -> None:
+    if meeting.status is MeetingStatus.DRAFT:
+        meeting.status = MeetingStatus.PUBLISHED
+
+
+def cancel(meeting: Meeting, note: str, by: User | None) -> None:
+    was_public = meeting.status is MeetingStatus.PUBLISHED
+    meeting.status = MeetingStatus.CANCELLED
+    meeting.cancellation_note = note
+    if was_public:
+        record_change(meeting, [ChangeKind.CANCELLED], by)
+
+
+def mark_held(meeting: Meeting) -> None:
+    meeting.status = MeetingStatus.HELD
+
+
+def duplicate(meeting: Meeting) -> Meeting:
+    """A draft copy (same series, place, agenda) for the organizer to give a new date."""
+    from consult.events.models import AgendaItem
+
+    copy_ = Meeting(
+        series=meeting.series,
+        group=meeting.group,
+        title=copy.deepcopy(meeting.title),
+        description=copy.deepcopy(meeting.description),
+        main_language=meeting.main_language,
+        type=meeting.type,
+        format=meeting.format,
+        starts_at=meeting.starts_at,
+        ends_at=meeting.ends_at,
+        timezone=meeting.timezone,
+        venue=meeting.venue,
+        address=meeting.address,
+        online_url=meeting.online_url,
+        region=meeting.region,
+        capacity=meeting.capacity,
+        registration_mode=meeting.registration_mode,
+        co_organisers=meeting.co_organisers,
+        languages=list(meeting.languages or []),
+        status=MeetingStatus.DRAFT,
+        agenda=[
+            AgendaItem(position=item.position, starts_at=item.starts_at,
+                       duration_minutes=item.duration_minutes,
+                       title=copy.deepcopy(item.title), speaker=item.speaker)
+            for item in meeting.agenda
+        ],
+    )
+    db.session.add(copy_)
+    return copy_
+
+
+# --- registration state shown on public pages -----------------------------------------------
+
+class RegistrationState(Enum):
+    OPEN = "open"
+    FULL = "full"  # capacity reached: new people go on the waiting list
+    NOT_YET = "not_yet"
+    CLOSED = "closed"
+    INVITATION_ONLY = "invitation_only"
+    CANCELLED = "cancelled"
+
+
+REGISTRATION_STATE_LABELS = {
+    RegistrationState.OPEN: _l("Registration is open"),
+    RegistrationState.FULL: _l("Full — you can join the waiting list"),
+    RegistrationState.NOT_YET: _l("Registration has not opened yet"),
+    RegistrationState.CLOSED: _l("Registration is closed"),
+    RegistrationState.INVITATION_ONLY: _l("By invitation only"),
+    RegistrationState.CANCELLED: _l("This meeting is cancelled"),
+}
+
+# Registrations plug in here: how many seats are taken (confirmed) for a meeting.
+SEATS_TAKEN: list[Callable[[Meeting], int]] = []
+
+
+def seats_taken(meeting: Meeting) -> int:
+    return sum(counter(meeting) for counter in SEATS_TAKEN)
+
+
+def registration_state(meeting: Meeting, now: datetime | None = None) -> RegistrationState:
+    now = now or utcnow()
+    if meeting.status is MeetingStatus.CANCELLED:
+        return RegistrationState.CANCELLED
+    if meeting.status is not MeetingStatus.PUBLISHED or meeting.ends_at <= now:
+        return RegistrationState.CLOSED
+    if meeting.registration_opens_at and now < meeting.registration_opens_at:
+        return RegistrationState.NOT_YET
+    closes = meeting.registration_closes_at or meeting.starts_at
+    if now >= closes:
+        return RegistrationState.CLOSED
+    if meeting.registration_mode is RegistrationMode.INVITATION:
+        return RegistrationState.INVITATION_ONLY
+    if meeting.capacity is not None and seats_taken(meeting) >= meeting.capacity:
+        return RegistrationState.FULL
+    return RegistrationState.OPEN
+
+
+# --- public listing -----------------------------------------------------------------------
+
+@dataclass
+class MeetingFilters:
+    series: str = ""
+    group: str = ""
+    type: str = ""
+    region: str = ""
+    month: str = ""  # YYYY-MM
+    when: str = "upcoming"  # upcoming | past | all
+
+
+def public_meetings_query(filters: MeetingFilters, now: datetime | None = None):
+    from consult.groups.models import WorkingGroup
+
+    now = now or utcnow()
+    query = sa.select(Meeting).where(Meeting.status != MeetingStatus.DRAFT)
+    query = query.outerjoin(Series, Meeting.series_id == Series.id).outerjoin(
+        WorkingGroup, Meeting.group_id == WorkingGroup.id
+    )
+    # a meeting of an unpublished series or internal group stays off public lists
+    query = query.where(sa.or_(Meeting.series_id.is_(None), Series.published.is_(True)))
+    query = query.where(sa.or_(Meeting.group_id.is_(None), WorkingGroup.public.is_(True)))
+    if filters.series:
+        query = query.where(Series.slug == filters.series)
+    if filters.group:
+        query = query.where(WorkingGroup.slug == filters.group)
+    if filters.type:
+        query = query.where(Meeting.type == filters.type)
+    if filters.region:
+        query = query.where(Meeting.region == filters.region)
+    if re.fullmatch(r"\d{4}-\d{2}", filters.month or ""):
+        year, month = map(int, filters.month.split("-"))
+        if 1 <= month <= 12:
+            start = datetime(year, month, 1, tzinfo=ZoneInfo("UTC"))
+            end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=ZoneInfo("UTC"))
+            query = query.where(Meeting.starts_at >= start, Meeting.starts_at < end)
+    if filters.when == "past":
+        query = query.where(Meeting.ends_at < now).order_by(Meeting.starts_at.desc())
+    elif filters.when == "upcoming":
+        query = query.where(Meeting.ends_at >= now).order_by(Meeting.starts_at)
+    else:
+        query = query.order_by(Meeting.starts_at.desc())
+    return query
+
+
+def public_regions() -> list[str]:
+    rows = db.session.scalars(
+        sa.select(Meeting.region)
+        .where(Meeting.status != MeetingStatus.DRAFT, Meeting.region != "")
+        .distinct()
+        .order_by(Meeting.region)
+    )
+    return list(rows)
+
+
+# --- private calendar feeds -----------------------------------------------------------------
+
+def calendar_feed(user: User, renew: bool = False) -> CalendarFeed:
+    feed = db.session.scalar(sa.select(CalendarFeed).where(CalendarFeed.user_id == user.id))
+    if feed is None:
+        feed = CalendarFeed(user_id=user.id, token=secrets.token_urlsafe(32))
+        db.session.add(feed)
+    elif renew:
+        feed.token = secrets.token_urlsafe(32)
+    return feed
+
+
+def feed_meetings(user: User) -> list[Meeting]:
+    """Everything the organizer manages, drafts included; cancelled ones stay to show it."""
+    series_ids = sa.select(Series.id).where(
+        Series.id.in_(managed_series_query(user).with_only_columns(Series.id))
+    )
+    return list(
+        db.session.scalars(
+            sa.select(Meeting).where(Meeting.series_id.in_(series_ids)).order_by(Meeting.starts_at)
+        )
+    )

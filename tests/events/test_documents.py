@@ -1,0 +1,139 @@
+"""Uploads are checked by content, stored under generated names in the database, served safely."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import sqlalchemy as sa
+
+from consult.events.models import Document, MeetingStatus
+from consult.files import StoredFile, clean_filename, sniff
+from tests.conftest import csrf_token
+from tests.factories import make_meeting, make_series, make_user
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def docx_bytes() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w:document/>")
+    return buffer.getvalue()
+
+
+def setup_meeting(db, auth):
+    organizer = make_user(email="maria@example.bg")
+    series = make_series(managers=[organizer], published=True)
+    meeting = make_meeting(series, status=MeetingStatus.PUBLISHED)
+    auth.login("maria@example.bg")
+    return meeting
+
+
+def upload(client, meeting, filename, data, **fields):
+    token = csrf_token(client, f"/manage/meetings/{meeting.id}/")
+    form = {"csrf_token": token, "type": "agenda", "title": "Дневен ред", "language": "bg",
+            "public": "y", "file": (io.BytesIO(data), filename)}
+    form.update(fields)
+    return client.post(f"/manage/meetings/{meeting.id}/documents", data=form,
+                       content_type="multipart/form-data")
+
+
+def test_pdf_is_stored_and_served_with_a_safe_name(client, auth, db):
+    meeting = setup_meeting(db, auth)
+    response = upload(client, meeting, "Дневен ред Видин.pdf", PDF)
+    assert response.status_code == 302
+    document = db.session.scalar(sa.select(Document))
+    assert document.file.content_type == "application/pdf"
+    assert document.file.filename == "Дневен ред Видин.pdf"
+    auth.logout()
+    page = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert "Дневен ред" in page
+    served = client.get(f"/documents/{document.id}/x.pdf")
+    assert served.status_code == 200
+    assert served.data == PDF
+    assert served.headers["Content-Type"] == "application/pdf"
+    assert served.headers["X-Content-Type-Options"] == "nosniff"
+    disposition = served.headers["Content-Disposition"]
+    assert disposition.startswith("attachment;")
+    assert "filename*=UTF-8''%D0%94" in disposition
+
+
+def test_wrong_type_by_content_is_refused_and_input_kept(client, auth, db):
+    meeting = setup_meeting(db, auth)
+    response = upload(client, meeting, "agenda.pdf", b"<html><script>alert(1)</script>",
+                      title="Програма за срещата")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert 'id="file-error"' in page
+    assert "Програма за срещата" in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(StoredFile)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Document)) == 0
+
+
+def test_oversize_upload_is_refused(_schema, database_url, smtp_server, db):
+    from tests.conftest import AuthActions, make_app
+
+    app = make_app(database_url, MAIL_PORT=smtp_server.port, MAX_UPLOAD_BYTES=1024)
+    client = app.test_client()
+    auth = AuthActions(client)
+    meeting = setup_meeting(db, auth)
+    response = upload(client, meeting, "big.pdf", PDF + b"0" * 2048)
+    assert response.status_code == 400
+    assert 'id="file-error"' in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Document)) == 0
+
+
+def test_path_tricks_in_names_are_removed():
+    assert clean_filename("../../etc/passwd.pdf", "pdf") == "passwd.pdf"
+    assert clean_filename("C:\\Users\\x\\Протокол.docx", "docx") == "Протокол.docx"
+    assert clean_filename("evil.html", "pdf") == "evil.pdf"
+    assert clean_filename('a"\r\nb.pdf', "pdf") == "ab.pdf"
+    assert clean_filename("", "png") == "document.png"
+
+
+def test_office_files_are_recognised_by_content():
+    assert sniff(docx_bytes()) == "docx"
+    assert sniff(PDF) == "pdf"
+    assert sniff(b"PK\x03\x04not really a zip") is None
+    assert sniff(b"MZ\x90\x00") is None
+
+
+def test_internal_documents_are_for_managers_only(client, auth, db):
+    meeting = setup_meeting(db, auth)
+    upload(client, meeting, "invitees.docx", docx_bytes(), type="list_of_invitees",
+           title="Списък на поканените", public="")
+    document = db.session.scalar(sa.select(Document))
+    assert document.public is False
+    url = f"/documents/{document.id}/invitees.docx"
+    assert client.get(url).status_code == 200
+    auth.logout()
+    assert client.get(url).status_code == 404
+    assert "Списък на поканените" not in client.get(f"/meetings/{meeting.id}").get_data(
+        as_text=True)
+
+
+def test_link_document_and_removal_with_confirmation(client, auth, db):
+    meeting = setup_meeting(db, auth)
+    token = csrf_token(client, f"/manage/meetings/{meeting.id}/")
+    response = client.post(f"/manage/meetings/{meeting.id}/documents", data={
+        "csrf_token": token, "type": "minutes", "title": "Протокол", "public": "y",
+        "language": "bg", "url": "https://example.gov.bg/protokol.pdf"})
+    assert response.status_code == 302
+    document = db.session.scalar(sa.select(Document))
+    confirm_page = client.get(f"/manage/documents/{document.id}/delete")
+    assert "Протокол" in confirm_page.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Document)) == 1
+    token = csrf_token(client, f"/manage/documents/{document.id}/delete")
+    client.post(f"/manage/documents/{document.id}/delete", data={"csrf_token": token})
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Document)) == 0
+
+
+def test_document_needs_a_file_or_a_link(client, auth, db):
+    meeting = setup_meeting(db, auth)
+    token = csrf_token(client, f"/manage/meetings/{meeting.id}/")
+    response = client.post(f"/manage/meetings/{meeting.id}/documents", data={
+        "csrf_token": token, "type": "minutes", "title": "Протокол", "language": ""})
+    assert response.status_code == 400
+    assert 'id="url-error"' in response.get_data(as_text=True)

@@ -258,8 +258,9 @@ def test_public_list_filters_and_pages(client, db):
     series = make_series(published=True, slug="team2")
     group = make_group(slug="swg")
     for n in range(25):
+        region = "Североизточен" if n % 2 else "Югозападен"
         make_meeting(series, day=f"2020-11-{n + 1:02d}", status=MeetingStatus.PUBLISHED,
-                     title={"bg": f"Среща {n + 1}"}, region="Североизточен" if n % 2 else "Югозападен")
+                     title={"bg": f"Среща {n + 1}"}, region=region)
     make_meeting(group=group, day="2020-11-19", status=MeetingStatus.HELD,
                  type=MeetingType.TECHNICAL, title={"mk": "Технички состанок"})
     page = client.get("/meetings/?when=all").get_data(as_text=True)

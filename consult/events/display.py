@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from babel.dates import format_date, format_time, get_timezone_location
+from babel.dates import format_date, format_time, get_timezone_name
 from flask_babel import get_locale
 
 
@@ -18,10 +18,11 @@ def zone_label(meeting) -> str:
     offset = meeting.local_start.strftime("%z")
     offset = f"UTC{offset[:3]}:{offset[3:]}"
     try:
-        place = get_timezone_location(meeting.zone, locale=_locale())
+        # the name for that date: standard time in November, summer time in June
+        name = get_timezone_name(meeting.local_start, "long", locale=_locale())
     except LookupError:
-        place = meeting.timezone
-    return f"{place}, {offset}"
+        name = meeting.timezone
+    return f"{name}, {offset}"
 
 
 def meeting_time(meeting) -> str:

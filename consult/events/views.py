@@ -80,10 +80,22 @@ def meetings():
     )
 
 
+def _is_manager(thing) -> bool:
+    return current_user.is_authenticated and can_manage(current_user, thing)
+
+
+def _publicly_visible(meeting: Meeting) -> bool:
+    """Published (or held, or cancelled), in a published series and a public group."""
+    return (
+        meeting.is_public
+        and (meeting.series is None or meeting.series.published)
+        and (meeting.group is None or meeting.group.public)
+    )
+
+
 def _visible_meeting(meeting_id: int) -> Meeting:
     meeting = db.get_or_404(Meeting, meeting_id)
-    hidden = not meeting.is_public or (meeting.series is not None and not meeting.series.published)
-    if hidden and not (current_user.is_authenticated and can_manage(current_user, meeting)):
+    if not _publicly_visible(meeting) and not _is_manager(meeting):
         abort(404)
     return meeting
 
@@ -92,7 +104,7 @@ def _visible_meeting(meeting_id: int) -> Meeting:
 @public
 def meeting(meeting_id):
     meeting = _visible_meeting(meeting_id)
-    manager = current_user.is_authenticated and can_manage(current_user, meeting)
+    manager = _is_manager(meeting)
     documents = db.session.scalars(
         sa.select(Document)
         .where(Document.meeting_id == meeting.id)
@@ -110,7 +122,7 @@ def meeting(meeting_id):
 @public
 def series(slug):
     series = db.first_or_404(sa.select(Series).where(Series.slug == slug))
-    manager = current_user.is_authenticated and can_manage(current_user, series)
+    manager = _is_manager(series)
     if not series.published and not manager:
         abort(404)
     meetings = [m for m in series.meetings if m.is_public or manager]
@@ -133,11 +145,17 @@ def series(slug):
 def document(document_id, filename):
     document = db.get_or_404(Document, document_id)
     owner = document.meeting or document.series
-    if document.group_id is not None and owner is None:
+    if owner is None and document.group_id is not None:
         owner = db.session.get(WorkingGroup, document.group_id)
-    allowed = document.public or (current_user.is_authenticated and owner is not None
-                                  and can_manage(current_user, owner))
-    if not allowed or document.file is None:
+    if owner is None or document.file is None:
+        abort(404)
+    if document.meeting is not None:
+        owner_public = _publicly_visible(document.meeting)
+    elif document.series is not None:
+        owner_public = document.series.published
+    else:
+        owner_public = owner.public
+    if not (document.public and owner_public) and not _is_manager(owner):
         abort(404)
     return file_response(document.file)
 

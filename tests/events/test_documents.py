@@ -137,3 +137,25 @@ def test_document_needs_a_file_or_a_link(client, auth, db):
         "csrf_token": token, "type": "minutes", "title": "Протокол", "language": ""})
     assert response.status_code == 400
     assert 'id="url-error"' in response.get_data(as_text=True)
+
+
+def test_public_document_of_a_draft_meeting_stays_private(client, auth, db):
+    organizer = make_user(email="maria@example.bg")
+    series = make_series(managers=[organizer], published=True)
+    draft = make_meeting(series)
+    auth.login("maria@example.bg")
+    upload(client, draft, "agenda.pdf", PDF)
+    document = db.session.scalar(sa.select(Document))
+    url = f"/documents/{document.id}/agenda.pdf"
+    assert client.get(url).status_code == 200
+    auth.logout()
+    assert client.get(url).status_code == 404
+
+
+def test_meeting_of_an_internal_group_is_not_public(client, db):
+    from tests.factories import make_group
+
+    group = make_group(public=False)
+    meeting = make_meeting(group=group, status=MeetingStatus.PUBLISHED)
+    assert client.get(f"/meetings/{meeting.id}").status_code == 404
+    assert client.get(f"/meetings/{meeting.id}.ics").status_code == 404

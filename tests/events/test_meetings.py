@@ -231,6 +231,7 @@ def test_public_meeting_page_in_bulgarian(client, db):
     assert "Откриване" in page
     assert "10:00–13:00" in page
     assert "UTC+02:00" in page
+    assert "Източноевропейско стандартно време" in page  # November: standard, not summer time
     assert "Пловдив" in page
     assert "secret" not in page
     assert "European Union" in page

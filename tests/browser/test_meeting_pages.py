@@ -1,0 +1,100 @@
+"""Meeting and series pages, public and organizer, in Chromium with axe-core."""
+
+from __future__ import annotations
+
+import pytest
+
+from consult.events.models import AgendaItem, Document, DocumentType, MeetingStatus
+from tests.browser.conftest import axe_violations, screenshot
+from tests.browser.test_pages import sign_in
+from tests.factories import make_meeting, make_series, make_user
+
+pytestmark = pytest.mark.browser
+
+
+def team2(db, organizer=None):
+    series = make_series(
+        managers=[organizer] if organizer else [], published=True, slug="team2-2020",
+        title={"bg": "Дискусионни срещи по приоритетите на стратегията",
+               "en": "Discussion meetings on the strategy's priorities"},
+        funder="European Union", project_code="854854 – TEAM2",
+        programme={"bg": "Програма „Права, равенство и гражданство“"},
+        implementing_body={"bg": "Секретариат на Националния съвет"},
+        disclaimer={"bg": "Съдържанието е отговорност единствено на изпълнителя.",
+                    "en": "The content is the sole responsibility of the implementing body."},
+        description={"bg": "Преглед на постигнатото по всеки приоритет."},
+        timezone="Europe/Sofia",
+    )
+    meeting = make_meeting(
+        series, status=MeetingStatus.PUBLISHED, format="hybrid", venue="Варна",
+        region="Североизточен", day="2030-11-04",
+        agenda=[AgendaItem(position=1, title={"bg": "Откриване", "en": "Opening"}),
+                AgendaItem(position=2, title={"bg": "Дискусия", "en": "Discussion"})],
+    )
+    db.session.add(Document(meeting_id=meeting.id, type=DocumentType.AGENDA,
+                            title="Дневен ред", url="https://example.org/agenda.pdf"))
+    db.session.commit()
+    make_meeting(series, status=MeetingStatus.HELD, day="2020-11-02", region="Северозападен")
+    return series, meeting
+
+
+@pytest.mark.parametrize("language", ["bg", "en", "mk", "sq"])
+def test_public_meeting_pages_are_accessible(page, live_server, db, language):
+    series, meeting = team2(db)
+    for name, path in [("meeting", f"/meetings/{meeting.id}"),
+                       ("series", f"/series/{series.slug}"),
+                       ("meetings", "/meetings/?when=all"), ("home-meetings", "/")]:
+        page.goto(f"{live_server}{path}?lang={language}" if "?" not in path
+                  else f"{live_server}{path}&lang={language}")
+        assert axe_violations(page) == [], f"{name} in {language}"
+        screenshot(page, f"{name}-{language}")
+
+
+def test_organizer_meeting_pages_are_accessible(page, live_server, db):
+    organizer = make_user(email="maria@example.bg", locale="bg")
+    series, meeting = team2(db, organizer)
+    sign_in(page, live_server, "maria@example.bg")
+    for name, path in [
+        ("manage-series", f"/manage/series/{series.id}/"),
+        ("edit-series", f"/manage/series/{series.id}/edit"),
+        ("new-series", "/manage/series/new"),
+        ("sessions", f"/manage/series/{series.id}/sessions"),
+        ("manage-meeting", f"/manage/meetings/{meeting.id}/"),
+        ("edit-meeting", f"/manage/meetings/{meeting.id}/edit"),
+        ("cancel-meeting", f"/manage/meetings/{meeting.id}/cancel"),
+        ("calendar-feed", "/manage/calendar"),
+    ]:
+        page.goto(f"{live_server}{path}")
+        assert page.url.endswith(path), path
+        assert axe_violations(page) == [], name
+        screenshot(page, name)
+
+
+def test_sessions_form_works_without_javascript_on_a_phone(browser, live_server, db):
+    organizer = make_user(email="maria@example.bg", locale="bg")
+    series = make_series(managers=[organizer], timezone="Europe/Sofia")
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                                  java_script_enabled=False)
+    phone = context.new_page()
+    try:
+        sign_in(phone, live_server, "maria@example.bg")
+        phone.goto(f"{live_server}/manage/series/{series.id}/sessions")
+        phone.fill("#rows-0-date", "2030-11-02")
+        phone.fill("#rows-0-start_time", "10:00")
+        phone.fill("#rows-0-end_time", "13:00")
+        phone.fill("#rows-0-region", "Северозападен")
+        phone.fill("#rows-1-region", "Без дата")
+        phone.click("form button[type=submit] >> nth=-1")
+        phone.wait_for_load_state()
+        # the incomplete second row is reported, the first row's input is kept
+        assert phone.input_value("#rows-0-region") == "Северозападен"
+        assert phone.locator("#rows-1-date-error").is_visible()
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+        screenshot(phone, "phone-sessions-error")
+        phone.fill("#rows-1-region", "")
+        phone.click("form button[type=submit] >> nth=-1")
+        phone.wait_for_load_state()
+        assert phone.url.endswith(f"/manage/series/{series.id}/")
+        assert "Северозападен" in phone.content()
+    finally:
+        context.close()

@@ -64,8 +64,10 @@ def enforce_access():
 
 
 def is_safe_redirect(target: str | None) -> bool:
-    """Only same-host, http(s) targets; rejects //evil.example, backslash tricks, schemes."""
-    if not target or "\\" in target or any(ord(c) < 32 for c in target):
+    """Only paths on this site: rejects //evil.example, backslash tricks, schemes, relatives."""
+    if not target or not target.startswith("/") or "\\" in target:
+        return False
+    if any(ord(c) < 32 for c in target):
         return False
     host_url = request.host_url
     resolved = urlsplit(urljoin(host_url, target))

@@ -1,5 +1,5 @@
 import sqlalchemy as sa
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -40,6 +40,7 @@ ERROR_TITLES = {
     413: lambda: _("The file is too large"),
     429: lambda: _("Too many attempts"),
     500: lambda: _("Something went wrong on our side"),
+    503: lambda: _("The service is briefly unavailable"),
 }
 
 ERROR_TEXTS = {
@@ -55,6 +56,10 @@ ERROR_TEXTS = {
     500: lambda: _(
         "The error has been recorded. Please try again in a few minutes; nothing you "
         "saved earlier is lost."
+    ),
+    503: lambda: _(
+        "Please try again in a minute. What you sent just now was not saved; what you "
+        "saved earlier is safe."
     ),
 }
 
@@ -90,14 +95,33 @@ def handle_csrf_error(error: CSRFError):
     )
 
 
+def _rollback_quietly():
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection may be gone; the pool replaces it
+        db.session.remove()
+
+
+def handle_database_unavailable(error):
+    """The database is unreachable (restarting, failing over): say so, nothing half-saved."""
+    _rollback_quietly()
+    current_app.logger.warning("database unavailable: %s", error)
+    # the page layout asks who is signed in; do not ask the database that is down
+    g._login_user = current_app.login_manager.anonymous_user()
+    response, code = render_error(503)
+    return response, code, {"Retry-After": "30"}
+
+
 def handle_server_error(error):
-    db.session.rollback()
+    _rollback_quietly()
     current_app.logger.exception("unhandled error", exc_info=error)
     return render_error(500)
 
 
 def register_error_handlers(app):
     app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(sa.exc.OperationalError, handle_database_unavailable)
+    app.register_error_handler(sa.exc.InterfaceError, handle_database_unavailable)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(Exception, handle_server_error)
 

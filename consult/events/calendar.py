@@ -1,19 +1,30 @@
-"""RFC 5545 calendars for meetings, series, the whole installation and organizers' feeds."""
+"""RFC 5545 calendars for meetings, series, the whole installation and organizers' feeds.
+
+Each meeting is first reduced to plain values; a calendar whose values were seen before
+comes from a small in-process cache, since serializing with icalendar (line folding
+above all) costs far more than the queries behind it and calendar clients poll feeds.
+"""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import timedelta
+from threading import Lock
 
-from flask import url_for
+from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from consult.db import utcnow
 from consult.events.models import FORMAT_LABELS, Meeting, MeetingStatus
+from consult.i18n import current_language
 
 PRODID = "-//Consult//Stakeholder consultations//EN"
+CACHE_SIZE = 256
+_cache: OrderedDict[tuple, bytes] = OrderedDict()
+_cache_lock = Lock()
 
 
 def _place(meeting: Meeting, include_online_link: bool) -> str:
@@ -34,7 +45,7 @@ def _description(meeting: Meeting, include_online_link: bool) -> str:
         for item in meeting.agenda:
             when = f"{item.starts_at:%H:%M} " if item.starts_at else ""
             speaker = f" — {item.speaker}" if item.speaker else ""
-            lines.append(f"{when}{item.text()}{speaker}")
+            lines.append(f"{when}{item.text(meeting.main_language)}{speaker}")
         lines.append("")
     if include_online_link and meeting.online_url and meeting.format.value != "in_person":
         lines += [_("Online link: %(url)s", url=meeting.online_url), ""]
@@ -43,39 +54,58 @@ def _description(meeting: Meeting, include_online_link: bool) -> str:
     return "\n".join(lines).strip()
 
 
-def meeting_event(meeting: Meeting, include_online_link: bool = False,
-                  attendee: tuple[str, str] | None = None) -> Event:
+def _organizer(meeting: Meeting) -> tuple[str, str] | None:
+    name = ""
+    if meeting.series is not None:
+        name = meeting.series.text("implementing_body") or meeting.series.text("title")
+    elif meeting.group is not None:
+        name = meeting.group.text("name")
+    if not name:
+        return None
+    sender = current_app.config["MAIL_DEFAULT_SENDER"]
+    return name, sender.rsplit("<", 1)[-1].rstrip(">").strip()
+
+
+def meeting_values(meeting: Meeting, include_online_link: bool = False) -> tuple:
+    """Everything the event says, as hashable plain values."""
+    return (
+        meeting.uid,
+        meeting.local_start,
+        meeting.local_end,
+        meeting.sequence,
+        meeting.display_title,
+        "CANCELLED" if meeting.status is MeetingStatus.CANCELLED else "CONFIRMED",
+        _place(meeting, include_online_link),
+        url_for("events.meeting", meeting_id=meeting.id, _external=True),
+        _description(meeting, include_online_link),
+        meeting.updated_at or meeting.created_at,
+        _organizer(meeting),
+    )
+
+
+def _event(values: tuple, attendee: tuple[str, str] | None) -> Event:
+    (uid, start, end, sequence, title, status, place, url, description, modified,
+     organizer) = values
     event = Event()
-    event.add("uid", meeting.uid)
+    event.add("uid", uid)
     event.add("dtstamp", utcnow())
     # local wall-clock time with its zone, so calendars show 10:00 Sofia time
-    event.add("dtstart", meeting.local_start)
-    event.add("dtend", meeting.local_end)
-    event.add("sequence", meeting.sequence)
-    event.add("summary", meeting.display_title)
-    status = "CANCELLED" if meeting.status is MeetingStatus.CANCELLED else "CONFIRMED"
+    event.add("dtstart", start)
+    event.add("dtend", end)
+    event.add("sequence", sequence)
+    event.add("summary", title)
     event.add("status", status)
-    place = _place(meeting, include_online_link)
     if place:
         event.add("location", place)
-    event.add("url", url_for("events.meeting", meeting_id=meeting.id, _external=True))
-    description = _description(meeting, include_online_link)
+    event.add("url", url)
     if description:
         event.add("description", description)
-    event.add("last-modified", meeting.updated_at or meeting.created_at)
-    organizer_name = ""
-    if meeting.series is not None:
-        organizer_name = meeting.series.text("implementing_body") or meeting.series.text("title")
-    elif meeting.group is not None:
-        organizer_name = meeting.group.text("name")
-    if organizer_name:
-        from flask import current_app
-
-        sender = current_app.config["MAIL_DEFAULT_SENDER"]
-        address = sender.rsplit("<", 1)[-1].rstrip(">").strip()
-        organizer = vCalAddress(f"mailto:{address}")
-        organizer.params["cn"] = vText(organizer_name)
-        event.add("organizer", organizer)
+    event.add("last-modified", modified)
+    if organizer is not None:
+        name, address = organizer
+        person = vCalAddress(f"mailto:{address}")
+        person.params["cn"] = vText(name)
+        event.add("organizer", person)
     if attendee is not None:
         email, name = attendee
         person = vCalAddress(f"mailto:{email}")
@@ -84,6 +114,27 @@ def meeting_event(meeting: Meeting, include_online_link: bool = False,
         person.params["partstat"] = vText("ACCEPTED")
         event.add("attendee", person)
     return event
+
+
+def _serialize(events: list[tuple], name: str | None, method: str,
+               attendee: tuple[str, str] | None) -> bytes:
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", method)
+    if name:
+        calendar.add("x-wr-calname", name)
+        calendar.add("name", name)
+        calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
+        calendar.add("x-published-ttl", "PT1H")
+    for values in events:
+        calendar.add_component(_event(values, attendee))
+    if events:
+        first = min(values[1] for values in events).date() - timedelta(days=366)
+        last = max(values[2] for values in events).date() + timedelta(days=366)
+        calendar.add_missing_timezones(first_date=first, last_date=last)
+    return calendar.to_ical()
 
 
 def build_calendar(
@@ -98,23 +149,21 @@ def build_calendar(
     meetings = list(meetings)
 
     def build() -> bytes:
-        calendar = Calendar()
-        calendar.add("prodid", PRODID)
-        calendar.add("version", "2.0")
-        calendar.add("calscale", "GREGORIAN")
-        calendar.add("method", method)
-        if name:
-            calendar.add("x-wr-calname", name)
-            calendar.add("name", name)
-            calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
-            calendar.add("x-published-ttl", "PT1H")
-        for meeting in meetings:
-            calendar.add_component(meeting_event(meeting, include_online_link, attendee))
-        if meetings:
-            first = min(m.local_start for m in meetings).date() - timedelta(days=366)
-            last = max(m.local_end for m in meetings).date() + timedelta(days=366)
-            calendar.add_missing_timezones(first_date=first, last_date=last)
-        return calendar.to_ical()
+        events = [meeting_values(m, include_online_link) for m in meetings]
+        if attendee is not None:  # personal: not worth keeping
+            return _serialize(events, name, method, attendee)
+        key = (method, name, current_language(), tuple(events))
+        with _cache_lock:
+            cached = _cache.get(key)
+            if cached is not None:
+                _cache.move_to_end(key)
+                return cached
+        body = _serialize(events, name, method, None)
+        with _cache_lock:
+            _cache[key] = body
+            while len(_cache) > CACHE_SIZE:
+                _cache.popitem(last=False)
+        return body
 
     if locale:
         with force_locale(locale):

@@ -159,10 +159,12 @@ class Meeting(db.Model):
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
-    series: Mapped[Series | None] = relationship(back_populates="meetings")
-    group: Mapped[WorkingGroup | None] = relationship()
+    # loaded with the meeting: every page and calendar that shows a meeting shows these
+    series: Mapped[Series | None] = relationship(back_populates="meetings", lazy="joined")
+    group: Mapped[WorkingGroup | None] = relationship(lazy="joined")
     agenda: Mapped[list[AgendaItem]] = relationship(
-        back_populates="meeting", order_by="AgendaItem.position", cascade="all, delete-orphan"
+        back_populates="meeting", order_by="AgendaItem.position", cascade="all, delete-orphan",
+        lazy="selectin",
     )
     changes: Mapped[list[MeetingChange]] = relationship(
         back_populates="meeting", order_by="MeetingChange.id", cascade="all, delete-orphan"
@@ -228,8 +230,8 @@ class AgendaItem(db.Model):
 
     meeting: Mapped[Meeting] = relationship(back_populates="agenda")
 
-    def text(self) -> str:
-        return localized(self.title, self.meeting.main_language)
+    def text(self, fallback: str | None = None) -> str:
+        return localized(self.title, fallback or self.meeting.main_language)
 
 
 class MeetingChange(db.Model):

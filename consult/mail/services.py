@@ -25,6 +25,14 @@ def header_safe(value: str) -> str:
     return _LINE_BREAKS.sub(" ", value or "").strip()
 
 
+_ADDRESS_SYNTAX = re.compile(r'[<>"\\]+')
+
+
+def display_name_safe(value: str) -> str:
+    """A person's name for a To: header: no characters that mean address syntax there."""
+    return _ADDRESS_SYNTAX.sub("", header_safe(value)).strip()
+
+
 @dataclass(frozen=True)
 class Attachment:
     filename: str
@@ -65,7 +73,7 @@ def queue_mail(
         body_html = render_template(f"mail/{template}.html", **context)
     message = OutboxMessage(
         recipient=header_safe(to),
-        recipient_name=header_safe(to_name),
+        recipient_name=display_name_safe(to_name),
         subject=header_safe(rendered_subject),
         body_text=body_text,
         body_html=body_html,

@@ -103,6 +103,17 @@ def test_line_breaks_in_names_cannot_inject_headers(db, smtp_server):
     assert "\n" not in mail["Subject"]
 
 
+def test_address_syntax_in_names_cannot_break_the_to_header(db, smtp_server):
+    queue(name='<script>alert("x")</script> Георги, "Жоро"')
+    db.session.commit()
+    deliver_pending()
+    [mail] = smtp_server.messages
+    [address] = mail["To"].addresses
+    assert address.addr_spec == "todor@example.bg"
+    assert "Георги" in address.display_name
+    assert "<" not in address.display_name
+
+
 def test_many_messages_go_over_one_connection(db, smtp_server, monkeypatch):
     import smtplib
 

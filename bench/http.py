@@ -1,0 +1,104 @@
+"""Pages under gunicorn against a bare Flask endpoint under the same gunicorn settings.
+
+Both servers run with the same workers and threads; wrk (Debian's package) loads each over
+loopback in turn. Ratio = page requests/s ÷ floor requests/s (higher is better); p50 and p99
+latencies are kept for context.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from bench.common import Result
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKERS, THREADS = 2, 2
+DURATION, CONNECTIONS = 5, 8
+
+
+def _wait(url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def _gunicorn(app: str, port: int, env: dict) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS), "--threads",
+         str(THREADS), "--bind", f"127.0.0.1:{port}", "--log-level", "warning", app],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+
+
+def _wrk(url: str) -> tuple[float, float, float]:
+    output = subprocess.run(
+        ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{DURATION}s", "--latency", url],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    if re.search(r"Non-2xx or 3xx responses", output):
+        raise RuntimeError(f"{url} answered errors under load:\n{output}")
+
+    def percentile(p):
+        value, unit = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", output).groups()
+        return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+    return rate, percentile(50), percentile(99)
+
+
+def main(port_factory) -> list[Result]:
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: apt-get install wrk")
+    tmp = Path(tempfile.mkdtemp(prefix="consult-bench-"))
+    env = {**os.environ, "CONSULT_ENV": "development", "FLASK_APP": "wsgi:app",
+           "DATABASE_URL": f"sqlite:///{tmp / 'bench.sqlite3'}",
+           "RATELIMIT_STORAGE_URI": "memory://"}
+    flask = [sys.executable, "-m", "flask"]
+    subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True,
+                   capture_output=True)
+    subprocess.run([*flask, "demo", "load"], cwd=ROOT, env=env, check=True, capture_output=True)
+
+    floor_port, app_port = port_factory(), port_factory()
+    floor_server = _gunicorn("bench.floor:app", floor_port, env)
+    app_server = _gunicorn("wsgi:app", app_port, env)
+    try:
+        _wait(f"http://127.0.0.1:{floor_port}/")
+        _wait(f"http://127.0.0.1:{app_port}/healthz")
+        pages = {
+            "public meeting page": "/meetings/1",
+            "meeting .ics": "/meetings/1.ics",
+            "series feed (.ics, 7 meetings)": "/series/team2-2020.ics",
+            "public home page": "/",
+        }
+        results = []
+        for name, path in pages.items():
+            _wait(f"http://127.0.0.1:{app_port}{path}")
+            floor, floor_p50, floor_p99 = _wrk(f"http://127.0.0.1:{floor_port}/")
+            value, p50, p99 = _wrk(f"http://127.0.0.1:{app_port}{path}")
+            results.append(Result(
+                name=f"http: {name}", value=value, floor=floor, ratio=value / floor,
+                target=0.5, better="higher", unit="requests/s",
+                note=(f"p50 {p50:.1f} ms / p99 {p99:.1f} ms (floor {floor_p50:.1f} / "
+                      f"{floor_p99:.1f} ms); gunicorn {WORKERS} workers × {THREADS} threads, "
+                      f"wrk {CONNECTIONS} connections, {DURATION} s, SQLite"),
+            ))
+        return results
+    finally:
+        for server in (floor_server, app_server):
+            server.terminate()
+            server.wait(10)
+        shutil.rmtree(tmp, ignore_errors=True)

@@ -72,6 +72,8 @@ class Config:
     MAIL_POLL_SECONDS = _int("MAIL_POLL_SECONDS", 5)
 
     PASSWORD_RESET_MAX_AGE = _int("PASSWORD_RESET_MAX_AGE", 3600)
+    # anonymous visitors get public pages and calendars at most this many seconds old
+    PUBLIC_CACHE_SECONDS = _int("PUBLIC_CACHE_SECONDS", 10)
 
     MAX_UPLOAD_BYTES = _int("MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
     # the whole request may carry a file plus form fields
@@ -128,6 +130,7 @@ class TestingConfig(DevelopmentConfig):
         os.environ.get("TEST_DATABASE_URL", "sqlite:///:memory:")
     )
     SERVER_NAME = "localhost"
+    PUBLIC_CACHE_SECONDS = 0  # tests look at pages right after changing them
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_DEFAULT_SENDER = "Consult <consult@localhost>"
     MAIL_RETRY_BASE_SECONDS = 60

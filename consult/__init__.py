@@ -103,6 +103,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_request_hooks(app: Flask) -> None:
     from consult.auth.models import User
+    from consult.core.views import remember_language_choice
     from consult.extensions import db, login_manager
     from consult.security import set_security_headers
 
@@ -116,12 +117,14 @@ def register_request_hooks(app: Flask) -> None:
     login_manager.session_protection = "basic"
 
     app.after_request(set_security_headers)
+    app.before_request(remember_language_choice)
 
 
 def register_template_helpers(app: Flask) -> None:
     from flask_wtf.csrf import generate_csrf
 
     from consult.auth.models import ROLE_LABELS
+    from consult.core.views import lang_url
     from consult.events import display
     from consult.events.models import (
         DOCUMENT_TYPE_LABELS,
@@ -147,6 +150,7 @@ def register_template_helpers(app: Flask) -> None:
         languages=lambda: app.config["LANGUAGES"],
     )
     display.register(app)
+    app.jinja_env.globals["lang_url"] = lang_url
 
 
 def register_cli(app: Flask) -> None:

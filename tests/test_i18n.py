@@ -77,13 +77,21 @@ def test_accept_language_is_used_without_other_choice(client):
     assert '<html lang="mk">' in page.get_data(as_text=True)
 
 
-def test_switcher_remembers_the_choice_for_the_session(client):
+def test_switcher_links_remember_the_choice_for_the_session(client):
+    page = client.get("/meetings/?when=past").get_data(as_text=True)
+    assert 'href="/meetings/?when=past&amp;lang=sq"' in page
+    client.get("/meetings/?when=past&lang=sq")
+    assert '<html lang="sq">' in client.get("/").get_data(as_text=True)
+    # an explicit ?lang= wins over the session's choice, and is kept from then on
+    assert '<html lang="bg">' in client.get("/?lang=bg").get_data(as_text=True)
+    assert '<html lang="bg">' in client.get("/accessibility").get_data(as_text=True)
+
+
+def test_language_form_works_for_visitors_too(client):
     response = post_form(client, "/language", {"lang": "sq", "next": "/account/login"},
-                         form_page="/")
+                         form_page="/account/login")
     assert response.headers["Location"] == "/account/login"
     assert '<html lang="sq">' in client.get("/").get_data(as_text=True)
-    # an explicit ?lang= wins over the session's choice
-    assert '<html lang="bg">' in client.get("/?lang=bg").get_data(as_text=True)
 
 
 def test_users_setting_wins_and_the_switcher_updates_it(client, auth, db):

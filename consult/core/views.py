@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 import sqlalchemy as sa
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -5,6 +7,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from consult.cache import public_cache
 from consult.extensions import db
 from consult.security import any_role_may_post, public, safe_next
 
@@ -118,6 +121,20 @@ def handle_server_error(error):
     return render_error(500)
 
 
+def remember_language_choice():
+    """before_request: a ?lang= link (the switcher for visitors) is kept for the session."""
+    language = request.args.get("lang")
+    if language in current_app.config["LANGUAGES"] and session.get("lang") != language:
+        session["lang"] = language
+
+
+def lang_url(code: str) -> str:
+    """This page in another language: the switcher's links, which need no form or script."""
+    args = request.args.to_dict()
+    args["lang"] = code
+    return f"{request.path}?{urlencode(args)}"
+
+
 def register_error_handlers(app):
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(sa.exc.OperationalError, handle_database_unavailable)
@@ -128,5 +145,6 @@ def register_error_handlers(app):
 
 @bp.route("/accessibility")
 @public
+@public_cache
 def accessibility():
     return render_template("core/accessibility.html")

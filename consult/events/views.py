@@ -7,6 +7,7 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_login import current_user
 
 from consult.auth.services import can_manage
+from consult.cache import public_cache
 from consult.events import services
 from consult.events.calendar import build_calendar
 from consult.events.models import (
@@ -56,6 +57,7 @@ def _public_groups():
 
 @bp.route("/")
 @public
+@public_cache
 def index():
     upcoming = db.session.scalars(
         services.public_meetings_query(services.MeetingFilters(when="upcoming")).limit(10)
@@ -69,6 +71,7 @@ def index():
 
 @bp.route("/meetings/")
 @public
+@public_cache
 def meetings():
     filters = _filters_from_request()
     page = db.paginate(services.public_meetings_query(filters), per_page=PER_PAGE,
@@ -102,6 +105,7 @@ def _visible_meeting(meeting_id: int) -> Meeting:
 
 @bp.route("/meetings/<int:meeting_id>")
 @public
+@public_cache
 def meeting(meeting_id):
     meeting = _visible_meeting(meeting_id)
     manager = _is_manager(meeting)
@@ -120,6 +124,7 @@ def meeting(meeting_id):
 
 @bp.route("/series/<slug>")
 @public
+@public_cache
 def series(slug):
     series = db.first_or_404(sa.select(Series).where(Series.slug == slug))
     manager = _is_manager(series)
@@ -179,6 +184,7 @@ def _ics_response(body: bytes, filename: str) -> Response:
 
 @bp.route("/meetings/<int:meeting_id>.ics")
 @public
+@public_cache
 def meeting_ics(meeting_id):
     meeting = _visible_meeting(meeting_id)
     return _ics_response(build_calendar([meeting]), f"meeting-{meeting.id}.ics")
@@ -186,6 +192,7 @@ def meeting_ics(meeting_id):
 
 @bp.route("/series/<slug>.ics")
 @public
+@public_cache
 def series_ics(slug):
     series = db.first_or_404(
         sa.select(Series).where(Series.slug == slug, Series.published.is_(True))
@@ -198,6 +205,7 @@ def series_ics(slug):
 
 @bp.route("/calendar.ics")
 @public
+@public_cache
 def calendar_ics():
     query = services.public_meetings_query(services.MeetingFilters(when="all"))
     meetings = db.session.scalars(query).all()

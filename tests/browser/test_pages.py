@@ -86,10 +86,13 @@ def test_language_switcher_works_without_javascript(browser, live_server):
     page = context.new_page()
     try:
         page.goto(f"{live_server}/account/login")
-        page.click("button[name=lang][value=mk]")
+        page.click(".language-switcher a[lang=mk]")
         page.wait_for_load_state()
-        assert page.url.endswith("/account/login")
+        assert page.url.endswith("/account/login?lang=mk")
         assert page.locator("html").get_attribute("lang") == "mk"
         assert page.locator("h1").inner_text() == "Најави се"
+        # the choice stays for the next pages of the visit
+        page.goto(f"{live_server}/accessibility")
+        assert page.locator("html").get_attribute("lang") == "mk"
     finally:
         context.close()

@@ -1,0 +1,73 @@
+"""Anonymous visitors may get a public page a few seconds old; nobody else ever does."""
+
+from __future__ import annotations
+
+import pytest
+
+from consult import cache
+from consult.events.models import MeetingStatus
+from tests.conftest import make_app
+from tests.factories import make_meeting, make_series, make_user
+
+
+@pytest.fixture
+def cached_client(_schema, database_url, smtp_server, db):
+    cache.clear()
+    app = make_app(database_url, MAIL_PORT=smtp_server.port, PUBLIC_CACHE_SECONDS=60)
+    yield app.test_client()
+    cache.clear()
+
+
+def test_anonymous_pages_are_reused_until_they_expire(cached_client, db):
+    series = make_series(published=True)
+    meeting = make_meeting(series, status=MeetingStatus.PUBLISHED, venue="Варна")
+    first = cached_client.get(f"/meetings/{meeting.id}?lang=bg")
+    assert "Варна" in first.get_data(as_text=True)
+    meeting.venue = "Русе"
+    db.session.commit()
+    again = cached_client.get(f"/meetings/{meeting.id}?lang=bg")
+    assert "Варна" in again.get_data(as_text=True)  # from the cache
+    # another language is another page
+    assert "Русе" in cached_client.get(f"/meetings/{meeting.id}?lang=en").get_data(as_text=True)
+    cache.clear()
+    assert "Русе" in cached_client.get(f"/meetings/{meeting.id}?lang=bg").get_data(
+        as_text=True)
+
+
+def test_signed_in_users_always_get_fresh_pages(cached_client, db):
+    organizer = make_user(email="maria@example.bg")
+    series = make_series(published=True, managers=[organizer])
+    meeting = make_meeting(series, status=MeetingStatus.PUBLISHED, venue="Варна")
+    cached_client.get(f"/meetings/{meeting.id}")
+    meeting.venue = "Русе"
+    db.session.commit()
+    from tests.conftest import AuthActions
+
+    AuthActions(cached_client).login("maria@example.bg")
+    page = cached_client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert "Русе" in page
+    assert "Manage this meeting" in page
+
+
+def test_a_flash_message_is_never_cached_nor_missed(cached_client, db):
+    from tests.conftest import AuthActions
+
+    make_user(email="maria@example.bg")
+    cached_client.get("/")  # the home page is now cached without any message
+    auth = AuthActions(cached_client)
+    auth.login("maria@example.bg")
+    response = auth.logout()
+    assert response.headers["Location"] == "/"
+    page = cached_client.get("/").get_data(as_text=True)
+    assert "You are signed out." in page
+    assert "You are signed out." not in cached_client.get("/").get_data(as_text=True)
+
+
+def test_calendar_headers_survive_the_cache(cached_client, db):
+    series = make_series(published=True, slug="team2")
+    make_meeting(series, status=MeetingStatus.PUBLISHED)
+    first = cached_client.get("/series/team2.ics")
+    second = cached_client.get("/series/team2.ics")
+    assert second.data == first.data
+    assert second.headers["Content-Type"] == "text/calendar; charset=utf-8"
+    assert second.headers["Content-Security-Policy"]  # security headers still added

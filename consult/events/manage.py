@@ -58,9 +58,7 @@ def require_reader(thing):
 # --- home -----------------------------------------------------------------------------------
 
 def _visible(model, managers_table):
-    query = sa.select(model).order_by(model.id)
-    if not (current_user.is_admin or current_user.is_viewer):
-        query = query.join(managers_table).where(managers_table.c.user_id == current_user.id)
+    query = services.visible_to(current_user, model, managers_table).order_by(model.id)
     return db.session.scalars(query).all()
 
 
@@ -162,12 +160,16 @@ def edit_series(series_id):
 
 @bp.route("/manage/series/<int:series_id>/")
 def manage_series(series_id):
-    series = require_reader(db.get_or_404(Series, series_id))
+    return _series_page(require_reader(db.get_or_404(Series, series_id)))
+
+
+def _series_page(series: Series, document_form=None):
     documents = db.session.scalars(
         sa.select(Document).where(Document.series_id == series.id).order_by(Document.id)
     ).all()
     return render_template("events/manage_series.html", series=series, documents=documents,
-                           document_form=DocumentForm(), confirm=ConfirmForm())
+                           document_form=document_form or DocumentForm(formdata=None),
+                           confirm=ConfirmForm())
 
 
 @bp.route("/manage/series/<int:series_id>/sessions", methods=["GET", "POST"])
@@ -308,16 +310,21 @@ def edit_meeting(meeting_id):
 
 @bp.route("/manage/meetings/<int:meeting_id>/")
 def manage_meeting(meeting_id):
-    meeting = require_reader(db.get_or_404(Meeting, meeting_id))
+    return _meeting_page(require_reader(db.get_or_404(Meeting, meeting_id)))
+
+
+def _meeting_page(meeting: Meeting, agenda_form=None, document_form=None):
+    """The organizer's meeting page; a form passed in keeps what was typed and its errors."""
+    if agenda_form is None:
+        agenda_form = AgendaItemForm(formdata=None)
+        agenda_form.main_language.data = meeting.main_language
     documents = db.session.scalars(
         sa.select(Document).where(Document.meeting_id == meeting.id).order_by(Document.id)
     ).all()
-    agenda_form = AgendaItemForm()
-    agenda_form.main_language.data = meeting.main_language
     return render_template(
         "events/manage_meeting.html", meeting=meeting, documents=documents,
-        agenda_form=agenda_form, document_form=DocumentForm(), confirm=ConfirmForm(),
-        state=services.registration_state(meeting),
+        agenda_form=agenda_form, document_form=document_form or DocumentForm(formdata=None),
+        confirm=ConfirmForm(), state=services.registration_state(meeting),
     )
 
 
@@ -382,13 +389,7 @@ def add_agenda_item(meeting_id):
         db.session.commit()
         flash(_("The agenda item is added."), "success")
         return redirect(url_for("events.manage_meeting", meeting_id=meeting.id) + "#agenda")
-    documents = db.session.scalars(
-        sa.select(Document).where(Document.meeting_id == meeting.id)).all()
-    return render_template(
-        "events/manage_meeting.html", meeting=meeting, documents=documents,
-        agenda_form=form, document_form=DocumentForm(formdata=None), confirm=ConfirmForm(),
-        state=services.registration_state(meeting),
-    ), 400
+    return _meeting_page(meeting, agenda_form=form), 400
 
 
 @bp.route("/manage/agenda/<int:item_id>/move", methods=["POST"])
@@ -445,15 +446,7 @@ def add_meeting_document(meeting_id):
     if form.validate_on_submit() and _add_document(form, meeting_id=meeting.id):
         flash(_("The document is added."), "success")
         return redirect(url_for("events.manage_meeting", meeting_id=meeting.id) + "#documents")
-    documents = db.session.scalars(
-        sa.select(Document).where(Document.meeting_id == meeting.id)).all()
-    agenda_form = AgendaItemForm(formdata=None)
-    agenda_form.main_language.data = meeting.main_language
-    return render_template(
-        "events/manage_meeting.html", meeting=meeting, documents=documents,
-        agenda_form=agenda_form, document_form=form, confirm=ConfirmForm(),
-        state=services.registration_state(meeting),
-    ), 400
+    return _meeting_page(meeting, document_form=form), 400
 
 
 @bp.route("/manage/series/<int:series_id>/documents", methods=["POST"])
@@ -463,10 +456,7 @@ def add_series_document(series_id):
     if form.validate_on_submit() and _add_document(form, series_id=series.id):
         flash(_("The document is added."), "success")
         return redirect(url_for("events.manage_series", series_id=series.id) + "#documents")
-    documents = db.session.scalars(
-        sa.select(Document).where(Document.series_id == series.id)).all()
-    return render_template("events/manage_series.html", series=series, documents=documents,
-                           document_form=form, confirm=ConfirmForm()), 400
+    return _series_page(series, document_form=form), 400
 
 
 def _document_owner(document: Document):

@@ -55,13 +55,18 @@ def series_slug_taken(slug: str) -> bool:
 
 # --- who may manage what ------------------------------------------------------------------
 
-def managed_series_query(user: User):
-    query = sa.select(Series).order_by(Series.created_at.desc())
+def visible_to(user: User, model, managers_table):
+    """Admins and viewers see every series (or group); organizers those they manage."""
+    query = sa.select(model)
     if not (user.is_admin or user.is_viewer):
-        from consult.events.models import series_managers
-
-        query = query.join(series_managers).where(series_managers.c.user_id == user.id)
+        query = query.join(managers_table).where(managers_table.c.user_id == user.id)
     return query
+
+
+def managed_series_query(user: User):
+    from consult.events.models import series_managers
+
+    return visible_to(user, Series, series_managers).order_by(Series.created_at.desc())
 
 
 # --- meeting changes and who hears of them -------------------------------------------------

@@ -103,18 +103,20 @@ def _visible_meeting(meeting_id: int) -> Meeting:
     return meeting
 
 
+def _documents(owner_clause, include_internal: bool) -> list[Document]:
+    query = sa.select(Document).where(owner_clause).order_by(Document.type, Document.id)
+    if not include_internal:
+        query = query.where(Document.public.is_(True))
+    return db.session.scalars(query).all()
+
+
 @bp.route("/meetings/<int:meeting_id>")
 @public
 @public_cache
 def meeting(meeting_id):
     meeting = _visible_meeting(meeting_id)
     manager = _is_manager(meeting)
-    documents = db.session.scalars(
-        sa.select(Document)
-        .where(Document.meeting_id == meeting.id)
-        .where(sa.true() if manager else Document.public.is_(True))
-        .order_by(Document.type, Document.id)
-    ).all()
+    documents = _documents(Document.meeting_id == meeting.id, include_internal=manager)
     state = services.registration_state(meeting)
     return render_template(
         "events/meeting.html", meeting=meeting, documents=documents, state=state,
@@ -132,12 +134,7 @@ def series(slug):
         abort(404)
     meetings = [m for m in series.meetings if m.is_public or manager]
     now = services.utcnow()
-    documents = db.session.scalars(
-        sa.select(Document)
-        .where(Document.series_id == series.id)
-        .where(sa.true() if manager else Document.public.is_(True))
-        .order_by(Document.type, Document.id)
-    ).all()
+    documents = _documents(Document.series_id == series.id, include_internal=manager)
     return render_template(
         "events/series.html", series=series, documents=documents,
         upcoming=[m for m in meetings if m.ends_at >= now],

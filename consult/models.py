@@ -8,6 +8,7 @@ from consult.events.models import (
     Meeting,
     MeetingChange,
     Series,
+    SeriesLogo,
     series_managers,
 )
 from consult.files import StoredFile
@@ -25,6 +26,7 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "Series",
+    "SeriesLogo",
     "User",
     "UserRole",
     "WorkingGroup",

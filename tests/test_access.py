@@ -43,7 +43,7 @@ VIEWER_MAY_POST = {"auth.logout", "auth.account", "core.set_language"}
 
 SAMPLE_VALUES = {
     "token": "sometoken", "message_id": 1, "user_id": 1, "filename": "css/consult.css",
-    "slug": "some-series",
+    "slug": "some-series", "logo_id": 1,
 }
 
 
@@ -128,13 +128,14 @@ def test_every_state_changing_route_needs_a_csrf_token(client, auth, rule):
         assert response.status_code == 400, (method, url)
 
 
-OWNED_ARGUMENTS = {"series_id", "meeting_id", "item_id", "document_id"}
+OWNED_ARGUMENTS = {"series_id", "meeting_id", "item_id", "document_id", "logo_id"}
 
 
 def test_organizers_get_403_on_another_organizers_series(client, auth, db):
     """Every organizer route that takes a series, meeting, agenda item or document of a series
     someone else manages answers 403, for GET and POST alike."""
-    from consult.events.models import AgendaItem, Document, DocumentType, Meeting
+    from consult.events.models import AgendaItem, Document, DocumentType, Meeting, SeriesLogo
+    from consult.files import StoredFile
     from tests.factories import make_meeting
 
     owner = make_user(email="owner@example.org")
@@ -143,10 +144,13 @@ def test_organizers_get_403_on_another_organizers_series(client, auth, db):
     item = AgendaItem(meeting_id=meeting.id, position=1, title={"en": "Opening"})
     document = Document(meeting_id=meeting.id, type=DocumentType.AGENDA, title="Agenda",
                         url="https://example.org/a.pdf")
-    db.session.add_all([item, document])
+    logo = SeriesLogo(series_id=series.id, alt_text="EU", file=StoredFile(
+        filename="eu.png", content_type="image/png", size=8, sha256="0" * 64,
+        data=b"\x89PNG\r\n\x1a\n"))
+    db.session.add_all([item, document, logo])
     db.session.commit()
     ids = {"series_id": series.id, "meeting_id": meeting.id, "item_id": item.id,
-           "document_id": document.id}
+           "document_id": document.id, "logo_id": logo.id}
     make_user(email="intruder@example.org")
     auth.login("intruder@example.org")
     token = csrf_token(client, "/manage/")

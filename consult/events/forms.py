@@ -94,8 +94,6 @@ class SeriesForm(BaseForm):
     timezone = SelectField(_l("Time zone of its meetings"), choices=timezone_choices,
                            default="Europe/Sofia")
     published = BooleanField(_l("Show this series on the public pages"))
-    logo = FileField(_l("Logo (PNG or JPEG)"))
-    remove_logo = BooleanField(_l("Remove the current logo"))
     managers = MultiCheckboxField(_l("Managers"), coerce=int, choices=[])
 
     def validate(self, extra_validators=None):
@@ -241,6 +239,18 @@ class DocumentForm(BaseForm):
             raise ValidationError(_l("Choose a file or give a link, not both."))
         if field.data and not field.data.startswith(("https://", "http://")):
             raise ValidationError(_l("Give the full link, starting with https://"))
+
+
+class LogoForm(BaseForm):
+    file = FileField(_l("Logo (PNG or JPEG)"))
+    alt_text = StringField(
+        _l("What the logo says or shows"),
+        validators=[required(), max_length(200)], filters=[strip],
+    )
+
+    def validate_file(self, field):
+        if not (field.data and getattr(field.data, "filename", "")):
+            raise ValidationError(_l("Choose a file."))
 
 
 class CancelMeetingForm(BaseForm):

@@ -17,6 +17,7 @@ from consult.events.forms import (
     CancelMeetingForm,
     ConfirmForm,
     DocumentForm,
+    LogoForm,
     MeetingForm,
     SeriesForm,
     SessionsForm,
@@ -33,6 +34,7 @@ from consult.events.models import (
     MeetingType,
     RegistrationMode,
     Series,
+    SeriesLogo,
     series_managers,
 )
 from consult.events.views import bp
@@ -103,11 +105,6 @@ def _apply_series_form(series: Series, form: SeriesForm) -> None:
     if current_user.id not in chosen and not current_user.is_admin:
         chosen.add(current_user.id)  # organizers cannot lock themselves out of their series
     series.managers = list(db.session.scalars(sa.select(User).where(User.id.in_(chosen))))
-    if form.remove_logo.data:
-        series.logo = None
-    upload = form.logo.data
-    if upload and getattr(upload, "filename", ""):
-        series.logo = store_upload(upload, IMAGE_KINDS)
 
 
 @bp.route("/manage/series/new", methods=["GET", "POST"])
@@ -119,19 +116,15 @@ def create_series():
         form.managers.data = [current_user.id]
     if form.validate_on_submit():
         series = Series()
-        try:
-            _apply_series_form(series, form)
-        except UploadRejected as error:
-            form.logo.errors.append(str(error.args[0]))
-        else:
-            series.slug = services.unique_slug(
-                services.slugify(series.title.get(series.main_language, "")),
-                services.series_slug_taken,
-            )
-            db.session.add(series)
-            db.session.commit()
-            flash(_("The series is created. Now add its meetings."), "success")
-            return redirect(url_for("events.manage_series", series_id=series.id))
+        _apply_series_form(series, form)
+        series.slug = services.unique_slug(
+            services.slugify(series.title.get(series.main_language, "")),
+            services.series_slug_taken,
+        )
+        db.session.add(series)
+        db.session.commit()
+        flash(_("The series is created. Now add its meetings."), "success")
+        return redirect(url_for("events.manage_series", series_id=series.id))
     return render_template("events/series_form.html", form=form, series=None)
 
 
@@ -146,15 +139,10 @@ def edit_series(series_id):
             fill_language_fields(form, name, getattr(series, name))
         form.managers.data = [u.id for u in series.managers]
     if form.validate_on_submit():
-        try:
-            _apply_series_form(series, form)
-        except UploadRejected as error:
-            form.logo.errors.append(str(error.args[0]))
-            db.session.rollback()
-        else:
-            db.session.commit()
-            flash(_("The series is saved."), "success")
-            return redirect(url_for("events.manage_series", series_id=series.id))
+        _apply_series_form(series, form)
+        db.session.commit()
+        flash(_("The series is saved."), "success")
+        return redirect(url_for("events.manage_series", series_id=series.id))
     return render_template("events/series_form.html", form=form, series=series)
 
 
@@ -163,13 +151,45 @@ def manage_series(series_id):
     return _series_page(require_reader(db.get_or_404(Series, series_id)))
 
 
-def _series_page(series: Series, document_form=None):
+def _series_page(series: Series, document_form=None, logo_form=None):
     documents = db.session.scalars(
         sa.select(Document).where(Document.series_id == series.id).order_by(Document.id)
     ).all()
     return render_template("events/manage_series.html", series=series, documents=documents,
                            document_form=document_form or DocumentForm(formdata=None),
+                           logo_form=logo_form or LogoForm(formdata=None),
                            confirm=ConfirmForm())
+
+
+@bp.route("/manage/series/<int:series_id>/logos", methods=["POST"])
+def add_series_logo(series_id):
+    series = require_manager(db.get_or_404(Series, series_id))
+    form = LogoForm()
+    if form.validate_on_submit():
+        try:
+            stored = store_upload(form.file.data, IMAGE_KINDS)
+        except UploadRejected as error:
+            form.file.errors.append(str(error.args[0]))
+            db.session.rollback()
+        else:
+            position = max((logo.position for logo in series.logos), default=0) + 1
+            series.logos.append(SeriesLogo(file=stored, alt_text=form.alt_text.data,
+                                           position=position))
+            db.session.commit()
+            flash(_("The logo is added."), "success")
+            return redirect(url_for("events.manage_series", series_id=series.id) + "#logos")
+    return _series_page(series, logo_form=form), 400
+
+
+@bp.route("/manage/logos/<int:logo_id>/delete", methods=["POST"])
+def delete_series_logo(logo_id):
+    logo = db.get_or_404(SeriesLogo, logo_id)
+    series = require_manager(logo.series)
+    if ConfirmForm().validate_on_submit():
+        db.session.delete(logo)
+        db.session.commit()
+        flash(_("The logo is removed."), "success")
+    return redirect(url_for("events.manage_series", series_id=series.id) + "#logos")
 
 
 @bp.route("/manage/series/<int:series_id>/sessions", methods=["GET", "POST"])

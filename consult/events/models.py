@@ -44,11 +44,12 @@ class Series(db.Model):
     disclaimer: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
     published: Mapped[bool] = mapped_column(default=False)
-    logo_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stored_files.id"))
     created_at: Mapped[datetime] = created_at_column()
 
     managers: Mapped[list[User]] = relationship(secondary=series_managers)
-    logo: Mapped[StoredFile | None] = relationship()
+    logos: Mapped[list[SeriesLogo]] = relationship(
+        back_populates="series", order_by="SeriesLogo.position", cascade="all, delete-orphan"
+    )
     meetings: Mapped[list[Meeting]] = relationship(
         back_populates="series", order_by="Meeting.starts_at"
     )
@@ -58,6 +59,23 @@ class Series(db.Model):
 
     def text(self, field: str) -> str:
         return localized(getattr(self, field), self.main_language)
+
+
+class SeriesLogo(db.Model):
+    """Funder, programme and organiser logos shown in the series' funder block."""
+
+    __tablename__ = "series_logos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("series.id", ondelete="CASCADE"), index=True
+    )
+    file_id: Mapped[int] = mapped_column(sa.ForeignKey("stored_files.id"))
+    alt_text: Mapped[str] = mapped_column(sa.String(200))  # e.g. "Co-funded by the EU"
+    position: Mapped[int] = mapped_column(default=0)
+
+    series: Mapped[Series] = relationship(back_populates="logos")
+    file: Mapped[StoredFile] = relationship()
 
 
 class MeetingType(enum.Enum):

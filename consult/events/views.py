@@ -18,6 +18,7 @@ from consult.events.models import (
     MeetingStatus,
     MeetingType,
     Series,
+    SeriesLogo,
 )
 from consult.extensions import db
 from consult.files import file_response
@@ -162,13 +163,15 @@ def document(document_id, filename):
     return file_response(document.file)
 
 
-@bp.route("/series/<slug>/logo")
+@bp.route("/series/logos/<int:logo_id>")
 @public
-def series_logo(slug):
-    series = db.first_or_404(sa.select(Series).where(Series.slug == slug))
-    if series.logo is None:
+def series_logo(logo_id):
+    logo = db.get_or_404(SeriesLogo, logo_id)
+    if not logo.series.published and not _is_manager(logo.series):
         abort(404)
-    return file_response(series.logo, inline=True)
+    response = file_response(logo.file, inline=True)
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
 
 
 def _ics_response(body: bytes, filename: str) -> Response:

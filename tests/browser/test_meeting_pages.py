@@ -35,6 +35,13 @@ def team2(db, organizer=None):
                             title="Дневен ред", url="https://example.org/agenda.pdf"))
     db.session.commit()
     make_meeting(series, status=MeetingStatus.HELD, day="2020-11-02", region="Северозападен")
+    from consult.events.models import SeriesLogo
+    from consult.files import StoredFile
+    from tests.events.test_documents import PNG
+
+    db.session.add(SeriesLogo(series_id=series.id, alt_text="Съфинансирано от ЕС", file=StoredFile(
+        filename="eu.png", content_type="image/png", size=len(PNG), sha256="0" * 64, data=PNG)))
+    db.session.commit()
     return series, meeting
 
 

@@ -159,3 +159,44 @@ def test_meeting_of_an_internal_group_is_not_public(client, db):
     meeting = make_meeting(group=group, status=MeetingStatus.PUBLISHED)
     assert client.get(f"/meetings/{meeting.id}").status_code == 404
     assert client.get(f"/meetings/{meeting.id}.ics").status_code == 404
+
+
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
+       b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"
+       b"\x00\x00\x00\x00IEND\xaeB`\x82")
+
+
+def test_series_logos_with_alt_text(client, auth, db):
+    organizer = make_user(email="maria@example.bg")
+    series = make_series(managers=[organizer], published=True, funder="European Union")
+    auth.login("maria@example.bg")
+
+    def add_logo(filename, data, alt):
+        token = csrf_token(client, f"/manage/series/{series.id}/")
+        return client.post(f"/manage/series/{series.id}/logos", data={
+            "csrf_token": token, "alt_text": alt, "file": (io.BytesIO(data), filename)},
+            content_type="multipart/form-data")
+
+    refused = add_logo("eu.png", PDF, "Съфинансирано от ЕС")
+    assert refused.status_code == 400
+    assert 'id="file-error"' in refused.get_data(as_text=True)
+    assert 'value="Съфинансирано от ЕС"' in refused.get_data(as_text=True)
+    no_alt = add_logo("eu.png", PNG, "")
+    assert 'id="alt_text-error"' in no_alt.get_data(as_text=True)
+    assert add_logo("eu.png", PNG, "Съфинансирано от Европейския съюз").status_code == 302
+    assert add_logo("ministry.png", PNG, "Министерски съвет").status_code == 302
+    auth.logout()
+    page = client.get(f"/series/{series.slug}").get_data(as_text=True)
+    assert 'alt="Съфинансирано от Европейския съюз"' in page
+    assert 'alt="Министерски съвет"' in page
+    from consult.events.models import SeriesLogo
+
+    first = db.session.scalars(sa.select(SeriesLogo).order_by(SeriesLogo.position)).first()
+    served = client.get(f"/series/logos/{first.id}")
+    assert served.status_code == 200
+    assert served.headers["Content-Type"] == "image/png"
+    assert served.headers["Content-Disposition"].startswith("inline;")
+    auth.login("maria@example.bg")
+    token = csrf_token(client, f"/manage/series/{series.id}/")
+    client.post(f"/manage/logos/{first.id}/delete", data={"csrf_token": token})
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SeriesLogo)) == 1

@@ -1,8 +1,8 @@
-"""meetings, agenda, documents, stored files, calendar feeds
+"""meetings, agenda, documents, logos, stored files, calendar feeds
 
-Revision ID: a685d701c394
+Revision ID: 7e5932d3ef51
 Revises: 98a72859c261
-Create Date: 2026-11-23 19:28:36.366266
+Create Date: 2026-11-23 20:03:28.108980
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'a685d701c394'
+revision = '7e5932d3ef51'
 down_revision = '98a72859c261'
 branch_labels = None
 depends_on = None
@@ -76,6 +76,19 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_meetings_series_id'), ['series_id'], unique=False)
         batch_op.create_index('ix_meetings_status_starts_at', ['status', 'starts_at'], unique=False)
 
+    op.create_table('series_logos',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('series_id', sa.Integer(), nullable=False),
+    sa.Column('file_id', sa.Integer(), nullable=False),
+    sa.Column('alt_text', sa.String(length=200), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['file_id'], ['stored_files.id'], name=op.f('fk_series_logos_file_id_stored_files')),
+    sa.ForeignKeyConstraint(['series_id'], ['series.id'], name=op.f('fk_series_logos_series_id_series'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_series_logos'))
+    )
+    with op.batch_alter_table('series_logos', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_series_logos_series_id'), ['series_id'], unique=False)
+
     op.create_table('agenda_items',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('meeting_id', sa.Integer(), nullable=False),
@@ -131,15 +144,11 @@ def upgrade():
 
     with op.batch_alter_table('series', schema=None) as batch_op:
         batch_op.add_column(sa.Column('co_organisers', sa.Text(), nullable=False, server_default=''))
-        batch_op.add_column(sa.Column('logo_id', sa.Integer(), nullable=True))
-        batch_op.create_foreign_key(batch_op.f('fk_series_logo_id_stored_files'), 'stored_files', ['logo_id'], ['id'])
 
 
 
 def downgrade():
     with op.batch_alter_table('series', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('fk_series_logo_id_stored_files'), type_='foreignkey')
-        batch_op.drop_column('logo_id')
         batch_op.drop_column('co_organisers')
 
     with op.batch_alter_table('meeting_changes', schema=None) as batch_op:
@@ -156,6 +165,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_agenda_items_meeting_id'))
 
     op.drop_table('agenda_items')
+    with op.batch_alter_table('series_logos', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_series_logos_series_id'))
+
+    op.drop_table('series_logos')
     with op.batch_alter_table('meetings', schema=None) as batch_op:
         batch_op.drop_index('ix_meetings_status_starts_at')
         batch_op.drop_index(batch_op.f('ix_meetings_series_id'))

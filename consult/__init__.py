@@ -103,7 +103,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_request_hooks(app: Flask) -> None:
     from consult.auth.models import User
-    from consult.core.views import remember_language_choice
+    from consult.core.views import refuse_nul_characters, remember_language_choice
     from consult.extensions import db, login_manager
     from consult.security import set_security_headers
 
@@ -118,6 +118,7 @@ def register_request_hooks(app: Flask) -> None:
 
     app.after_request(set_security_headers)
     app.before_request(remember_language_choice)
+    app.before_request(refuse_nul_characters)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -1,7 +1,17 @@
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -119,6 +129,18 @@ def handle_server_error(error):
     _rollback_quietly()
     current_app.logger.exception("unhandled error", exc_info=error)
     return render_error(500)
+
+
+def refuse_nul_characters():
+    """before_request: no browser sends NUL; PostgreSQL refuses it in text, so stop it here
+    with a clear 400 instead of an error deep in a query."""
+    values = [request.path, *request.args.values()]
+    if request.method not in ("GET", "HEAD") and request.mimetype in (
+        "application/x-www-form-urlencoded", "multipart/form-data"
+    ):
+        values += list(request.form.values())
+    if any("\x00" in value for value in values):
+        abort(400)
 
 
 def remember_language_choice():

@@ -3,7 +3,7 @@
 from flask_babel import gettext, lazy_ngettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Form
+from wtforms import Form, SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 
@@ -77,3 +77,8 @@ class BaseForm(FlaskForm):
 class BaseSubForm(Form):
     class Meta(TranslatedMeta):
         pass
+
+
+def select_choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as the option objects WTForms asks for."""
+    return [SelectChoice(value, label) for value, label in pairs]

@@ -9,6 +9,7 @@ from consult.forms import (
     min_length,
     required,
     same_as,
+    select_choices,
     strip,
 )
 
@@ -57,7 +58,7 @@ class ChangePasswordForm(BaseForm):
 def _role_choices():
     from consult.auth.models import ROLE_LABELS
 
-    return [(role.value, label) for role, label in ROLE_LABELS.items()]
+    return select_choices((role.value, label) for role, label in ROLE_LABELS.items())
 
 
 class UserForm(BaseForm):

@@ -14,6 +14,7 @@ from consult.auth.forms import (
 )
 from consult.auth.models import User, UserRole
 from consult.extensions import db, limiter
+from consult.forms import select_choices
 from consult.i18n import current_language
 from consult.security import any_role_may_post, public, roles_required, safe_next
 
@@ -94,9 +95,7 @@ def reset_password(token):
 @any_role_may_post
 def account():
     form = AccountForm(obj=current_user)
-    form.locale.choices = [("", _("As the browser asks"))] + list(
-        current_app.config["LANGUAGES"].items()
-    )
+    form.locale.choices = _language_choices()
     if request.method == "GET":
         form.locale.data = current_user.locale or ""
     password_form = ChangePasswordForm(prefix="pw")
@@ -123,7 +122,9 @@ USERS_PER_PAGE = 50
 
 
 def _language_choices():
-    return [("", _("As the browser asks"))] + list(current_app.config["LANGUAGES"].items())
+    return select_choices(
+        [("", _("As the browser asks")), *current_app.config["LANGUAGES"].items()]
+    )
 
 
 @bp.route("/manage/users/")

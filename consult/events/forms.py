@@ -12,6 +12,7 @@ from wtforms import (
     FieldList,
     FormField,
     IntegerField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -29,7 +30,7 @@ from consult.events.models import (
     REGISTRATION_MODE_LABELS,
     MeetingFormat,
 )
-from consult.forms import BaseForm, BaseSubForm, max_length, required, strip
+from consult.forms import BaseForm, BaseSubForm, max_length, required, select_choices, strip
 from consult.i18n import CONTENT_LANGUAGES
 
 COMMON_ZONES = ["Europe/Sofia", "Europe/Skopje", "Europe/Tirane", "Europe/Belgrade",
@@ -38,11 +39,11 @@ COMMON_ZONES = ["Europe/Sofia", "Europe/Skopje", "Europe/Tirane", "Europe/Belgra
 
 def timezone_choices():
     others = sorted(z for z in available_timezones() if "/" in z and z not in COMMON_ZONES)
-    return [(z, z) for z in COMMON_ZONES + others]
+    return select_choices((z, z) for z in COMMON_ZONES + others)
 
 
 def language_choices():
-    return list(CONTENT_LANGUAGES.items())
+    return select_choices(CONTENT_LANGUAGES.items())
 
 
 def _in_language(label, code):
@@ -73,7 +74,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 def _enum_choices(labels):
-    return [(member.value, label) for member, label in labels.items()]
+    return select_choices((member.value, label) for member, label in labels.items())
 
 
 def _require_main_language(form, field_name):
@@ -224,7 +225,8 @@ add_language_fields(AgendaItemForm, "title", _l("Item"))
 class DocumentForm(BaseForm):
     type = SelectField(_l("Type"), choices=_enum_choices(DOCUMENT_TYPE_LABELS), default="agenda")
     title = StringField(_l("Title"), validators=[required(), max_length(300)], filters=[strip])
-    language = SelectField(_l("Language"), choices=[("", "—"), *language_choices()])
+    language = SelectField(_l("Language"),
+                           choices=lambda: [SelectChoice("", "—"), *language_choices()])
     year = IntegerField(_l("Year"), validators=[
         Optional(), NumberRange(min=1990, max=2100, message=_l("Give a year like 2020."))])
     public = BooleanField(_l("Public (anyone may download it)"), default=True)

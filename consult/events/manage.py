@@ -40,6 +40,7 @@ from consult.events.models import (
 from consult.events.views import bp
 from consult.extensions import db
 from consult.files import IMAGE_KINDS, UploadRejected, store_upload
+from consult.forms import select_choices
 from consult.groups.models import WorkingGroup, group_managers
 from consult.security import roles_required
 
@@ -88,7 +89,7 @@ def _manager_choices():
         .where(User.active.is_(True), User.role != UserRole.VIEWER)
         .order_by(User.name, User.email)
     )
-    return [(u.id, f"{u.display_name} <{u.email}>") for u in users]
+    return select_choices((u.id, f"{u.display_name} <{u.email}>") for u in users)
 
 
 def _apply_series_form(series: Series, form: SeriesForm) -> None:

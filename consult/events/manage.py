@@ -413,6 +413,26 @@ def add_agenda_item(meeting_id):
     return _meeting_page(meeting, agenda_form=form), 400
 
 
+@bp.route("/manage/agenda/<int:item_id>/edit", methods=["GET", "POST"])
+def edit_agenda_item(item_id):
+    item = db.get_or_404(AgendaItem, item_id)
+    meeting = require_manager(item.meeting)
+    form = AgendaItemForm(obj=item)
+    if request.method == "GET":
+        fill_language_fields(form, "title", item.title)
+        form.main_language.data = meeting.main_language
+    if form.validate_on_submit():
+        item.title = language_values(form, "title")
+        item.starts_at = form.starts_at.data
+        item.duration_minutes = form.duration_minutes.data
+        item.speaker = form.speaker.data
+        db.session.commit()
+        flash(_("The agenda item is saved."), "success")
+        return redirect(url_for("events.manage_meeting", meeting_id=meeting.id) + "#agenda")
+    return render_template("events/agenda_item_form.html", form=form, item=item,
+                           meeting=meeting)
+
+
 @bp.route("/manage/agenda/<int:item_id>/move", methods=["POST"])
 def move_agenda_item(item_id):
     item = db.get_or_404(AgendaItem, item_id)

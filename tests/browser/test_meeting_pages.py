@@ -70,6 +70,7 @@ def test_organizer_meeting_pages_are_accessible(page, live_server, db):
         ("edit-meeting", f"/manage/meetings/{meeting.id}/edit"),
         ("cancel-meeting", f"/manage/meetings/{meeting.id}/cancel"),
         ("calendar-feed", "/manage/calendar"),
+        ("edit-agenda-item", f"/manage/agenda/{meeting.agenda[0].id}/edit"),
     ]:
         page.goto(f"{live_server}{path}")
         assert page.url.endswith(path), path

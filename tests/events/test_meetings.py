@@ -324,6 +324,13 @@ def test_agenda_items_are_added_moved_and_removed(client, auth, db):
     db.session.expire_all()
     assert [i.title["bg"] for i in db.session.get(Meeting, meeting.id).agenda] == [
         "Дискусия", "Откриване"]
+    edit = f"/manage/agenda/{items[0].id}/edit"
+    assert 'value="Откриване"' in client.get(edit).get_data(as_text=True)
+    post_form(client, edit, {"main_language": "bg", "title_bg": "Откриване и цели",
+                             "title_en": "Opening and aims", "speaker": "Мария Г."})
+    db.session.expire_all()
+    assert db.session.get(AgendaItem, items[0].id).title == {"bg": "Откриване и цели",
+                                                              "en": "Opening and aims"}
     post_form(client, f"/manage/agenda/{items[0].id}/delete", {}, form_page=page)
     db.session.expire_all()
     assert [i.title["bg"] for i in db.session.get(Meeting, meeting.id).agenda] == ["Дискусия"]

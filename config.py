@@ -70,6 +70,8 @@ class Config:
     MAIL_RETRY_MAX_SECONDS = _int("MAIL_RETRY_MAX_SECONDS", 6 * 3600)
     MAIL_MAX_ATTEMPTS = _int("MAIL_MAX_ATTEMPTS", 12)
     MAIL_POLL_SECONDS = _int("MAIL_POLL_SECONDS", 5)
+    # well under half the lease, so a stalled server cannot outlast a worker's claim
+    MAIL_TIMEOUT_SECONDS = _int("MAIL_TIMEOUT_SECONDS", 60)
 
     PASSWORD_RESET_MAX_AGE = _int("PASSWORD_RESET_MAX_AGE", 3600)
     # anonymous visitors get public pages and calendars at most this many seconds old

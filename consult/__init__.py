@@ -92,11 +92,12 @@ def register_blueprints(app: Flask) -> None:
     from consult.auth.views import bp as auth_bp
     from consult.core.views import bp as core_bp
     from consult.core.views import register_error_handlers
+    from consult.directory.views import bp as directory_bp
     from consult.events import manage  # noqa: F401  (organizer routes on the events blueprint)
     from consult.events.views import bp as events_bp
     from consult.mail.views import bp as mail_bp
 
-    for blueprint in (core_bp, auth_bp, events_bp, mail_bp):
+    for blueprint in (core_bp, auth_bp, events_bp, directory_bp, mail_bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
 
@@ -108,9 +109,12 @@ def register_request_hooks(app: Flask) -> None:
     from consult.security import set_security_headers
 
     @login_manager.user_loader
-    def load_user(user_id: str):
+    def load_user(session_id: str):
+        user_id, _, fingerprint = session_id.partition(".")
         user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.active else None
+        if user is None or not user.active or fingerprint != user.password_fingerprint:
+            return None
+        return user
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
@@ -126,6 +130,7 @@ def register_template_helpers(app: Flask) -> None:
 
     from consult.auth.models import ROLE_LABELS
     from consult.core.views import lang_url
+    from consult.directory.models import GENDER_LABELS
     from consult.events import display
     from consult.events.models import (
         DOCUMENT_TYPE_LABELS,
@@ -146,6 +151,7 @@ def register_template_helpers(app: Flask) -> None:
         meeting_status_label=MEETING_STATUS_LABELS.get,
         registration_mode_label=REGISTRATION_MODE_LABELS.get,
         document_type_label=DOCUMENT_TYPE_LABELS.get,
+        gender_label=GENDER_LABELS.get,
         current_language=current_language,
         localized=localized,
         languages=lambda: app.config["LANGUAGES"],

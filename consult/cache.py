@@ -43,7 +43,9 @@ def public_cache(view):
     def wrapped(*args, **kwargs):
         if not _eligible():
             return view(*args, **kwargs)
-        key = (id(current_app._get_current_object()), request.full_path, current_language())
+        # the host is part of every absolute link in the page: never share across hosts
+        key = (id(current_app._get_current_object()), request.host_url, request.full_path,
+               current_language())
         now = time.monotonic()
         with _lock:
             entry = _entries.get(key)

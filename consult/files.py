@@ -76,7 +76,8 @@ def sniff(data: bytes) -> str | None:
             with zipfile.ZipFile(BytesIO(data)) as archive:
                 names = set(archive.namelist())
                 if "mimetype" in names:
-                    mimetype = archive.read("mimetype").decode("ascii", "replace").strip()
+                    with archive.open("mimetype") as entry:  # never unpack more than a line
+                        mimetype = entry.read(100).decode("ascii", "replace").strip()
                     return {
                         "application/vnd.oasis.opendocument.text": "odt",
                         "application/vnd.oasis.opendocument.spreadsheet": "ods",

@@ -82,3 +82,13 @@ class BaseSubForm(Form):
 def select_choices(pairs) -> list[SelectChoice]:
     """(value, label) pairs as the option objects WTForms asks for."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+MAX_PAGE = 10_000
+
+
+def page_number() -> int:
+    """The ?page= of a list, kept to a sane range so no query gets an absurd OFFSET."""
+    from flask import request
+
+    return min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)

@@ -1,6 +1,13 @@
 """Every model, imported in one place for migrations and the schema test."""
 
 from consult.auth.models import User, UserRole
+from consult.directory.models import (
+    Contact,
+    Gender,
+    ImportBatch,
+    Organisation,
+    StakeholderType,
+)
 from consult.events.models import (
     AgendaItem,
     CalendarFeed,
@@ -16,6 +23,11 @@ from consult.groups.models import WorkingGroup, group_managers
 from consult.mail.models import OutboxAttachment, OutboxMessage, OutboxStatus
 
 __all__ = [
+    "Contact",
+    "Gender",
+    "ImportBatch",
+    "Organisation",
+    "StakeholderType",
     "AgendaItem",
     "CalendarFeed",
     "Document",

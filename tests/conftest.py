@@ -165,9 +165,13 @@ def app(_schema, database_url, smtp_server):
     request gets fresh request-scoped state (locale, session) and tests see only what was
     committed.
     """
+    from consult.directory.models import ensure_builtin_types
+
     served = make_app(database_url, MAIL_PORT=smtp_server.port)
     own = make_app(database_url, MAIL_PORT=smtp_server.port)
     with own.app_context():
+        ensure_builtin_types()  # what the migration seeds
+        _db.session.commit()
         yield served
         _empty_tables(_db)
         _db.engine.dispose()

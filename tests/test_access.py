@@ -43,7 +43,7 @@ VIEWER_MAY_POST = {"auth.logout", "auth.account", "core.set_language"}
 
 SAMPLE_VALUES = {
     "token": "sometoken", "message_id": 1, "user_id": 1, "filename": "css/consult.css",
-    "slug": "some-series", "logo_id": 1,
+    "slug": "some-series", "logo_id": 1, "contact_id": 1, "batch_id": 1,
 }
 
 

@@ -14,7 +14,7 @@ from consult.auth.forms import (
 )
 from consult.auth.models import User, UserRole
 from consult.extensions import db, limiter
-from consult.forms import select_choices
+from consult.forms import page_number, select_choices
 from consult.i18n import current_language
 from consult.security import any_role_may_post, public, roles_required, safe_next
 
@@ -110,6 +110,7 @@ def account():
         if current_user.check_password(password_form.current.data):
             current_user.set_password(password_form.password.data)
             db.session.commit()
+            login_user(current_user._get_current_object())  # this browser stays signed in
             flash(_("Your password is changed."), "success")
             return redirect(url_for("auth.account"))
         password_form.current.errors.append(_("This is not your current password."))
@@ -137,7 +138,7 @@ def users():
         query = query.where(
             sa.or_(sa.func.lower(User.email).like(pattern), sa.func.lower(User.name).like(pattern))
         )
-    page = db.paginate(query, per_page=USERS_PER_PAGE, error_out=False)
+    page = db.paginate(query, page=page_number(), per_page=USERS_PER_PAGE, error_out=False)
     return render_template("auth/users.html", page=page, search=search)
 
 

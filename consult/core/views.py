@@ -1,4 +1,4 @@
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import sqlalchemy as sa
 from flask import (
@@ -154,7 +154,7 @@ def lang_url(code: str) -> str:
     """This page in another language: the switcher's links, which need no form or script."""
     args = request.args.to_dict()
     args["lang"] = code
-    return f"{request.path}?{urlencode(args)}"
+    return f"{quote(request.path)}?{urlencode(args)}"
 
 
 def register_error_handlers(app):

@@ -56,7 +56,9 @@ def _ensure_user(email, name, role, locale) -> tuple[User, bool]:
 
 def load_demo() -> int:
     """Add the demo records that are missing; returns how many were added."""
-    added = 0
+    from consult.directory.models import ensure_builtin_types
+
+    added = ensure_builtin_types()
     users = {}
     for email, name, role, locale in DEMO_USERS:
         users[email], new = _ensure_user(email, name, role, locale)

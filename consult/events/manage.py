@@ -68,13 +68,12 @@ def _visible(model, managers_table):
 @bp.route("/manage/")
 def manage_home():
     series = _visible(Series, series_managers)
-    series_ids = [s.id for s in series]
     upcoming = db.session.scalars(
-        sa.select(Meeting)
-        .where(Meeting.series_id.in_(series_ids), Meeting.ends_at >= services.utcnow())
+        services.managed_meetings_query(current_user)
+        .where(Meeting.ends_at >= services.utcnow())
         .order_by(Meeting.starts_at)
         .limit(20)
-    ).all() if series_ids else []
+    ).all()
     return render_template(
         "events/manage_home.html", series=series, groups=_visible(WorkingGroup, group_managers),
         upcoming=upcoming,
@@ -363,15 +362,22 @@ def publish_meeting(meeting_id):
 def mark_meeting_held(meeting_id):
     meeting = require_manager(db.get_or_404(Meeting, meeting_id))
     if ConfirmForm().validate_on_submit():
-        services.mark_held(meeting)
-        db.session.commit()
-        flash(_("The meeting is marked as held."), "success")
+        try:
+            services.mark_held(meeting)
+        except services.StatusChangeRefused:
+            flash(_("Only a published meeting can be marked as held."), "error")
+        else:
+            db.session.commit()
+            flash(_("The meeting is marked as held."), "success")
     return redirect(url_for("events.manage_meeting", meeting_id=meeting.id))
 
 
 @bp.route("/manage/meetings/<int:meeting_id>/cancel", methods=["GET", "POST"])
 def cancel_meeting(meeting_id):
     meeting = require_manager(db.get_or_404(Meeting, meeting_id))
+    if meeting.status is not MeetingStatus.PUBLISHED:
+        flash(_("Only a published meeting can be cancelled."), "error")
+        return redirect(url_for("events.manage_meeting", meeting_id=meeting.id))
     form = CancelMeetingForm()
     if form.validate_on_submit():
         services.cancel(meeting, form.note.data, current_user)

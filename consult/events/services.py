@@ -179,15 +179,23 @@ def publish(meeting: Meeting) -> None:
         meeting.status = MeetingStatus.PUBLISHED
 
 
+class StatusChangeRefused(ValueError):
+    pass
+
+
 def cancel(meeting: Meeting, note: str, by: User | None) -> None:
-    was_public = meeting.status is MeetingStatus.PUBLISHED
+    """Only a published meeting can be cancelled: a draft was never public, and cancelling
+    it must not make it so."""
+    if meeting.status is not MeetingStatus.PUBLISHED:
+        raise StatusChangeRefused(meeting.status)
     meeting.status = MeetingStatus.CANCELLED
     meeting.cancellation_note = note
-    if was_public:
-        record_change(meeting, [ChangeKind.CANCELLED], by)
+    record_change(meeting, [ChangeKind.CANCELLED], by)
 
 
 def mark_held(meeting: Meeting) -> None:
+    if meeting.status is not MeetingStatus.PUBLISHED:
+        raise StatusChangeRefused(meeting.status)
     meeting.status = MeetingStatus.HELD
 
 
@@ -305,7 +313,7 @@ def public_meetings_query(filters: MeetingFilters, now: datetime | None = None):
         query = query.where(Meeting.region == filters.region)
     if re.fullmatch(r"\d{4}-\d{2}", filters.month or ""):
         year, month = map(int, filters.month.split("-"))
-        if 1 <= month <= 12:
+        if 1 <= month <= 12 and 1900 <= year <= 2200:
             start = datetime(year, month, 1, tzinfo=ZoneInfo("UTC"))
             end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=ZoneInfo("UTC"))
             query = query.where(Meeting.starts_at >= start, Meeting.starts_at < end)
@@ -319,11 +327,10 @@ def public_meetings_query(filters: MeetingFilters, now: datetime | None = None):
 
 
 def public_regions() -> list[str]:
+    public = public_meetings_query(MeetingFilters(when="all")).order_by(None).subquery()
     rows = db.session.scalars(
-        sa.select(Meeting.region)
-        .where(Meeting.status != MeetingStatus.DRAFT, Meeting.region != "")
-        .distinct()
-        .order_by(Meeting.region)
+        sa.select(public.c.region).where(public.c.region != "").distinct()
+        .order_by(public.c.region)
     )
     return list(rows)
 
@@ -340,13 +347,19 @@ def calendar_feed(user: User, renew: bool = False) -> CalendarFeed:
     return feed
 
 
+def managed_meetings_query(user: User):
+    """Meetings of every series and working group the user manages (all for admins)."""
+    from consult.events.models import series_managers
+    from consult.groups.models import WorkingGroup, group_managers
+
+    series_ids = visible_to(user, Series, series_managers).with_only_columns(Series.id)
+    group_ids = visible_to(user, WorkingGroup, group_managers).with_only_columns(WorkingGroup.id)
+    return sa.select(Meeting).where(
+        sa.or_(Meeting.series_id.in_(series_ids), Meeting.group_id.in_(group_ids))
+    )
+
+
 def feed_meetings(user: User) -> list[Meeting]:
     """Everything the organizer manages, drafts included; cancelled ones stay to show it."""
-    series_ids = sa.select(Series.id).where(
-        Series.id.in_(managed_series_query(user).with_only_columns(Series.id))
-    )
-    return list(
-        db.session.scalars(
-            sa.select(Meeting).where(Meeting.series_id.in_(series_ids)).order_by(Meeting.starts_at)
-        )
-    )
+    query = managed_meetings_query(user).order_by(Meeting.starts_at)
+    return list(db.session.scalars(query))

@@ -22,6 +22,7 @@ from consult.events.models import (
 )
 from consult.extensions import db
 from consult.files import file_response
+from consult.forms import page_number
 from consult.groups.models import WorkingGroup
 from consult.i18n import current_language
 from consult.security import public
@@ -75,8 +76,8 @@ def index():
 @public_cache
 def meetings():
     filters = _filters_from_request()
-    page = db.paginate(services.public_meetings_query(filters), per_page=PER_PAGE,
-                       error_out=False)
+    page = db.paginate(services.public_meetings_query(filters), page=page_number(),
+                       per_page=PER_PAGE, error_out=False)
     return render_template(
         "events/meetings.html", page=page, filters=filters, series=_public_series(),
         groups=_public_groups(), regions=services.public_regions(),
@@ -170,7 +171,8 @@ def series_logo(logo_id):
     if not logo.series.published and not _is_manager(logo.series):
         abort(404)
     response = file_response(logo.file, inline=True)
-    response.headers["Cache-Control"] = "public, max-age=3600"
+    if logo.series.published:
+        response.headers["Cache-Control"] = "public, max-age=3600"
     return response
 
 
@@ -187,7 +189,10 @@ def _ics_response(body: bytes, filename: str) -> Response:
 @public_cache
 def meeting_ics(meeting_id):
     meeting = _visible_meeting(meeting_id)
-    return _ics_response(build_calendar([meeting]), f"meeting-{meeting.id}.ics")
+    response = _ics_response(build_calendar([meeting]), f"meeting-{meeting.id}.ics")
+    if not _publicly_visible(meeting):  # a manager's look at a draft: no shared caches
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.route("/series/<slug>.ics")

@@ -24,13 +24,14 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import flask_mail
 import sqlalchemy as sa
 from flask import current_app
 from flask_mail import Message
 from sqlalchemy.orm import selectinload
 
 from consult.db import utcnow
-from consult.extensions import db, mail
+from consult.extensions import db
 from consult.mail.models import OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -256,6 +257,24 @@ def _renew_leases(ids: list[int], worker_id: str, lease: timedelta) -> list[int]
     return [row_id for row_id in ids if row_id in held]
 
 
+class TimedConnection(flask_mail.Connection):
+    """Flask-Mail's connection with a socket timeout: a server that accepts and then says
+    nothing must not hold a worker (and its leases) forever."""
+
+    def configure_host(self):
+        timeout = current_app.config["MAIL_TIMEOUT_SECONDS"]
+        if self.mail.use_ssl:
+            host = smtplib.SMTP_SSL(self.mail.server, self.mail.port, timeout=timeout)
+        else:
+            host = smtplib.SMTP(self.mail.server, self.mail.port, timeout=timeout)
+        host.set_debuglevel(int(self.mail.debug))
+        if self.mail.use_tls:
+            host.starttls()
+        if self.mail.username and self.mail.password:
+            host.login(self.mail.username, self.mail.password)
+        return host
+
+
 def send_batch(ids: list[int], worker_id: str, claimed_at: datetime | None = None) -> DeliveryStats:
     """Send the claimed messages over one SMTP connection."""
     stats = DeliveryStats()
@@ -275,7 +294,7 @@ def send_batch(ids: list[int], worker_id: str, claimed_at: datetime | None = Non
     attempts = {row_id: row.attempts for row_id, row in rows.items()}
     db.session.commit()
     try:
-        connection = mail.connect()
+        connection = TimedConnection(current_app.extensions["mail"])
         connection.__enter__()
     except Exception as error:  # noqa: BLE001 - every failure to connect is retried later
         _release(remaining, worker_id, str(classify(error)), stats)
@@ -358,10 +377,16 @@ def work_forever(poll_seconds: float, stop=lambda: False) -> None:
     worker_id = new_worker_id()
     log.info("mail worker %s started", worker_id)
     while not stop():
-        stats = deliver_pending(worker_id)
-        if stats.sent or stats.failed or stats.retried:
-            log.info(
-                "sent %d, retried %d, failed %d", stats.sent, stats.retried, stats.failed
-            )
-        db.session.remove()
+        try:
+            stats = deliver_pending(worker_id)
+        except Exception:  # noqa: BLE001 - e.g. the database restarting: wait, then go on
+            log.exception("mail worker: this round failed; trying again")
+            db.session.rollback()
+        else:
+            if stats.sent or stats.failed or stats.retried:
+                log.info(
+                    "sent %d, retried %d, failed %d", stats.sent, stats.retried, stats.failed
+                )
+        finally:
+            db.session.remove()
         time.sleep(poll_seconds)

@@ -1,0 +1,1 @@
+"""The stakeholder directory: organisations, contacts, stakeholder types, import and export."""

@@ -1,0 +1,225 @@
+"""Importing the Bulgarian stakeholder list as spreadsheet programs save it."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import sqlalchemy as sa
+from openpyxl import Workbook
+
+from consult.directory.models import Contact, Gender, Organisation
+from tests.conftest import csrf_token, post_form
+from tests.factories import make_user
+
+DATA = Path(__file__).parent / "data" / "bg-stakeholders.csv"
+
+
+def count(db, model):
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def upload(client, data: bytes, filename: str, **options):
+    token = csrf_token(client, "/manage/directory/import")
+    form = {"csrf_token": token, "on_existing": "update", "file": (io.BytesIO(data), filename)}
+    form.update(options)
+    response = client.post("/manage/directory/import", data=form,
+                           content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return response.headers["Location"]
+
+
+def confirm(client, review_url):
+    page = client.get(review_url).get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    return client.post(review_url, data={"csrf_token": token, "action": "import"})
+
+
+def organizer(auth):
+    make_user(email="maria@example.bg")
+    auth.login("maria@example.bg")
+
+
+def test_preview_shows_every_rejected_row_and_writes_nothing(client, auth, db):
+    organizer(auth)
+    review = upload(client, DATA.read_bytes(), "bg-stakeholders.csv")
+    page = client.get(review + "&lang=en").get_data(as_text=True)
+    assert "UTF-8" in page
+    assert "New contacts: 234" in page
+    assert "Rejected: 5" in page
+    assert "The e-mail address is missing." in page
+    assert "is not a valid e-mail address" in page
+    assert "The same e-mail address as line 2." in page
+    assert "The name is missing." in page
+    assert "Unknown gender “xyz”." in page
+    assert count(db, Contact) == 0
+
+
+def test_confirmed_import_writes_contacts_with_normalised_genders(client, auth, db):
+    organizer(auth)
+    review = upload(client, DATA.read_bytes(), "bg-stakeholders.csv")
+    response = confirm(client, review)
+    assert response.status_code == 302
+    assert count(db, Contact) == 234
+    nadezhda = db.session.scalar(sa.select(Contact).where(
+        Contact.email == "nadezhda.marinova@oa-vidin.example.bg"))
+    assert nadezhda.gender is Gender.FEMALE  # "Ж"
+    assert nadezhda.organisation.name == "Областна администрация Видин"
+    assert nadezhda.stakeholder_type.code == "regional_administration"
+    todor = db.session.scalar(sa.select(Contact).where(
+        Contact.email == "todor.ivanov@obshtina-vidin.example.bg"))
+    assert todor.gender is Gender.MALE  # "мъж"
+    assert count(db, Organisation) > 50
+    # the same file again: nothing new, nothing changed
+    again = upload(client, DATA.read_bytes(), "bg-stakeholders.csv")
+    page = client.get(again + "&lang=en").get_data(as_text=True)
+    assert "New contacts: 0" in page and "Updated: 0" in page
+
+
+def test_unknown_gender_can_be_recorded_as_undisclosed(client, auth, db):
+    organizer(auth)
+    review = upload(client, DATA.read_bytes(), "bg-stakeholders.csv",
+                    unknown_gender_as_undisclosed="y")
+    page = client.get(review + "&lang=en").get_data(as_text=True)
+    assert "Rejected: 4" in page
+    assert "recorded as not disclosed" in page
+    confirm(client, review)
+    unknown = db.session.scalar(sa.select(Contact).where(
+        Contact.email == "nepoznat.pol@example.bg"))
+    assert unknown.gender is Gender.UNDISCLOSED
+
+
+def test_windows_cyrillic_with_semicolons_is_detected(client, auth, db):
+    organizer(auth)
+    text = DATA.read_text(encoding="utf-8").replace(",", ";")
+    review = upload(client, text.encode("cp1251"), "excel-export.csv")
+    page = client.get(review + "&lang=en").get_data(as_text=True)
+    assert "Windows-1251" in page
+    assert "separator ;" in page
+    assert "New contacts: 234" in page
+    confirm(client, review)
+    assert db.session.scalar(sa.select(Contact.name).where(
+        Contact.email == "todor.hristov@oa-vidin.example.bg")) == "Тодор Христов"
+
+
+def test_xlsx_workbook_with_bulgarian_headers(client, auth, db):
+    organizer(auth)
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Име", "Имейл", "Пол", "Организация", "Вид", "Регион"])
+    sheet.append(["Елена Петрова", "Elena.Petrova@Example.bg", "жена", "Община Белоградчик",
+                  "municipality", "Северозападен"])
+    sheet.append(["Иван Иванов", "ivan@example.bg", "М", "", "Министерство", ""])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    review = upload(client, buffer.getvalue(), "списък.xlsx")
+    page = client.get(review + "&lang=en").get_data(as_text=True)
+    assert "New contacts: 2" in page
+    confirm(client, review)
+    elena = db.session.scalar(sa.select(Contact).where(Contact.email == "elena.petrova@example.bg"))
+    assert elena.gender is Gender.FEMALE and elena.region == "Северозападен"
+    ivan = db.session.scalar(sa.select(Contact).where(Contact.email == "ivan@example.bg"))
+    assert ivan.stakeholder_type.code == "ministry"  # matched by its Bulgarian name
+
+
+def test_existing_contacts_are_matched_case_insensitively(client, auth, db):
+    organizer(auth)
+    existing = Contact(name="Тодор Христов", email="todor.hristov@oa-vidin.example.bg",
+                       position="експерт")
+    db.session.add(existing)
+    db.session.commit()
+    csv_text = "name,email,gender,position\nТодор Христов,TODOR.Hristov@oa-vidin.example.bg,м," \
+               "главен експерт\n"
+    skip = upload(client, csv_text.encode(), "a.csv", on_existing="skip")
+    assert "Left as they are: 1" in client.get(skip + "&lang=en").get_data(as_text=True)
+    update = upload(client, csv_text.encode(), "b.csv", on_existing="update")
+    page = client.get(update + "&lang=en").get_data(as_text=True)
+    assert "Updated: 1" in page and "Position" in page
+    confirm(client, update)
+    db.session.refresh(existing)
+    assert existing.position == "главен експерт"
+    assert existing.gender is Gender.MALE
+    assert count(db, Contact) == 1
+
+
+def test_columns_can_be_remapped_in_the_preview(client, auth, db):
+    organizer(auth)
+    csv_text = "Who,Address,Sex\nЕлена Петрова,elena@example.bg,Ж\n"
+    review = upload(client, csv_text.encode(), "odd-headers.csv")
+    page = client.get(review + "&lang=en").get_data(as_text=True)
+    assert "Rejected: 1" in page  # no name or e-mail column recognised
+    remapped = client.get(review + "&map-name=0&map-email=1&map-gender=2&lang=en")
+    assert "New contacts: 1" in remapped.get_data(as_text=True)
+
+
+def test_a_confirmed_import_cannot_be_applied_twice(client, auth, db):
+    organizer(auth)
+    review = upload(client, "name,email\nА Б,ab@example.bg\n".encode(), "x.csv")
+    confirm(client, review)
+    confirm(client, review)
+    assert count(db, Contact) == 1
+
+
+def test_empty_or_unreadable_files_get_a_message(client, auth, db):
+    organizer(auth)
+    token = csrf_token(client, "/manage/directory/import")
+    response = client.post("/manage/directory/import", data={"csrf_token": token,
+                                                             "on_existing": "update"})
+    assert 'id="file-error"' in response.get_data(as_text=True)
+    review = upload(client, b"PK\x03\x04broken", "broken.xlsx")
+    page = client.get(review, follow_redirects=True).get_data(as_text=True)
+    assert "cannot be read" in page
+    assert count(db, Contact) == 0
+
+
+def test_viewers_never_see_the_directory(client, auth, db):
+    make_user("viewer", email="journalist@example.org")
+    auth.login("journalist@example.org")
+    assert client.get("/manage/directory/").status_code == 403
+    assert client.get("/manage/directory/export.csv").status_code == 403
+
+
+def test_search_finds_cyrillic_from_latin_and_filters(client, auth, db):
+    organizer(auth)
+    review = upload(client, DATA.read_bytes(), "bg-stakeholders.csv")
+    confirm(client, review)
+    page = client.get("/manage/directory/?q=todor+hristov&lang=en").get_data(as_text=True)
+    assert "Тодор Христов" in page
+    assert "Надежда Маринова" not in page
+    page = client.get("/manage/directory/?q=Видин&type=municipality").get_data(as_text=True)
+    assert "Община Видин" in page and "Областна администрация Видин" not in page
+    region = client.get("/manage/directory/?region=Северозападен&lang=en").get_data(
+        as_text=True)
+    assert 'rel="next"' not in region or "Page 1 of" in region
+    everyone = client.get("/manage/directory/?lang=en").get_data(as_text=True)
+    assert "234 of 234 contacts" in everyone and 'rel="next"' in everyone
+    exported = client.get("/manage/directory/export.csv?type=mediator")
+    assert exported.data.startswith("\ufeff".encode())
+    lines = exported.data.decode("utf-8-sig").strip().splitlines()
+    assert lines[0].startswith("name,email,gender")
+    from consult.directory.services import ContactFilters, contacts_query
+
+    mediators = db.session.scalars(contacts_query(ContactFilters(type="mediator"))).all()
+    assert len(lines) - 1 == len(mediators) > 10
+    assert all(",mediator," in line for line in lines[1:])
+
+
+def test_contact_form_validates_and_keeps_input(client, auth, db):
+    organizer(auth)
+    db.session.add(Contact(name="Заета", email="taken@example.bg"))
+    db.session.commit()
+    response = post_form(client, "/manage/directory/contacts/new",
+                         {"name": "Георги Петров", "email": "TAKEN@example.bg",
+                          "gender": "male", "organisation": "Община Лом", "language": "bg",
+                          "stakeholder_type": ""})
+    page = response.get_data(as_text=True)
+    assert 'id="email-error"' in page and 'value="Георги Петров"' in page
+    response = post_form(client, "/manage/directory/contacts/new",
+                         {"name": "Георги Петров", "email": "georgi@example.bg",
+                          "gender": "male", "organisation": "Община Лом", "language": "bg",
+                          "stakeholder_type": ""})
+    assert response.status_code == 302
+    georgi = db.session.scalar(sa.select(Contact).where(Contact.email == "georgi@example.bg"))
+    assert georgi.organisation.name == "Община Лом"
+    assert "georgi" in georgi.search_text

@@ -1,0 +1,128 @@
+"""Defects found in review, each pinned by a test."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import sqlalchemy as sa
+
+from consult.events.models import Meeting, MeetingStatus
+from tests.conftest import AuthActions, csrf_token, make_app, post_form
+from tests.factories import make_group, make_meeting, make_series, make_user
+
+
+def test_a_draft_cannot_be_cancelled_into_public_view(client, auth, db):
+    organizer = make_user(email="maria@example.bg")
+    series = make_series(managers=[organizer], published=True)
+    draft = make_meeting(series, title={"bg": "Тайна чернова"})
+    auth.login("maria@example.bg")
+    assert "Cancel the meeting" not in client.get(f"/manage/meetings/{draft.id}/?lang=en") \
+        .get_data(as_text=True)
+    token = csrf_token(client, f"/manage/meetings/{draft.id}/")
+    client.post(f"/manage/meetings/{draft.id}/cancel", data={"csrf_token": token})
+    client.post(f"/manage/meetings/{draft.id}/held", data={"csrf_token": token})
+    assert db.session.get(Meeting, draft.id).status is MeetingStatus.DRAFT
+    auth.logout()
+    assert client.get(f"/meetings/{draft.id}").status_code == 404
+    assert "Тайна чернова" not in client.get("/meetings/?when=all").get_data(as_text=True)
+
+
+def test_a_new_password_signs_out_other_sessions(app, auth, db):
+    make_user(email="maria@example.bg")
+    stolen = app.test_client()
+    AuthActions(stolen).login("maria@example.bg")
+    assert stolen.get("/manage/").status_code == 200
+    auth.login("maria@example.bg")
+    post_form(auth.client, "/account/", {"pw-current": "correct horse battery",
+                                         "pw-password": "a brand new password",
+                                         "pw-confirm": "a brand new password"})
+    assert auth.client.get("/manage/").status_code == 200  # this browser stays in
+    assert stolen.get("/manage/").status_code == 302  # the other one is out
+
+
+def test_public_cache_is_per_host(_schema, database_url, smtp_server, db):
+    from consult import cache
+
+    cache.clear()
+    app = make_app(database_url, MAIL_PORT=smtp_server.port, PUBLIC_CACHE_SECONDS=60,
+                   SERVER_NAME=None)
+    series = make_series(published=True)
+    meeting = make_meeting(series, status=MeetingStatus.PUBLISHED)
+    client = app.test_client()
+    client.get(f"/meetings/{meeting.id}", headers={"Host": "evil.example"})
+    page = client.get(f"/meetings/{meeting.id}", headers={"Host": "consult.example.org"})
+    assert "evil.example" not in page.get_data(as_text=True)
+    cache.clear()
+
+
+def test_absurd_months_and_pages_are_not_errors(client, db):
+    for query in ("month=0000-01", "month=9999-12", "page=9223372036854775807", "page=-5"):
+        assert client.get(f"/meetings/?when=all&{query}").status_code == 200, query
+
+
+def test_region_filter_lists_only_public_meetings(client, db):
+    hidden = make_series(published=False)
+    make_meeting(hidden, status=MeetingStatus.PUBLISHED, region="Тайна област")
+    assert "Тайна област" not in client.get("/meetings/").get_data(as_text=True)
+
+
+def test_language_links_on_odd_paths_stay_on_the_site(client):
+    page = client.get("/%5Cevil.example").get_data(as_text=True)
+    assert 'href="/\\evil.example' not in page
+    assert 'href="/%5Cevil.example?lang=bg"' in page
+
+
+def test_group_meetings_are_in_the_organizers_feed_and_home(client, auth, db):
+    organizer = make_user(email="elena@example.mk")
+    group = make_group(managers=[organizer])
+    make_meeting(group=group, day="2030-11-16", title={"mk": "Пленарна средба"})
+    auth.login("elena@example.mk")
+    assert "Пленарна средба" in client.get("/manage/").get_data(as_text=True)
+    from consult.auth.models import User
+    from consult.events.services import feed_meetings
+
+    user = db.session.scalar(sa.select(User).where(User.email == "elena@example.mk"))
+    assert [m.title["mk"] for m in feed_meetings(user)] == ["Пленарна средба"]
+
+
+def test_a_silent_smtp_server_cannot_hold_the_worker(_schema, database_url, db):
+    from flask_babel import lazy_gettext as _l
+
+    from consult.auth.models import User
+    from consult.mail.services import queue_mail
+    from consult.mail.worker import deliver_pending
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(5)  # accepts connections, never says a word
+    accepted = []
+    threading.Thread(target=lambda: accepted.append(listener.accept()), daemon=True).start()
+    app = make_app(database_url, MAIL_PORT=listener.getsockname()[1], MAIL_TIMEOUT_SECONDS=1)
+    try:
+        with app.app_context():
+            queue_mail(to="x@example.org", template="password_reset",
+                       subject=_l("Reset your Consult password"),
+                       context={"user": User(email="x@example.org", name="X"), "link": "l",
+                                "minutes": 60})
+            db.session.commit()
+            started = time.monotonic()
+            stats = deliver_pending()
+            assert time.monotonic() - started < 10
+            assert stats.retried == 1
+            db.engine.dispose()
+    finally:
+        listener.close()
+
+
+def test_exported_names_cannot_run_as_spreadsheet_formulas(client, auth, db):
+    from consult.directory.models import Contact
+
+    make_user(email="maria@example.bg")
+    db.session.add(Contact(name='=HYPERLINK("http://evil.example","Иван")',
+                           email="ivan@example.bg"))
+    db.session.commit()
+    auth.login("maria@example.bg")
+    body = client.get("/manage/directory/export.csv").data.decode("utf-8-sig")
+    assert "'=HYPERLINK" in body

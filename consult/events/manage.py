@@ -389,6 +389,26 @@ def cancel_meeting(meeting_id):
                            recipients=recipients)
 
 
+@bp.route("/manage/meetings/<int:meeting_id>/delete", methods=["GET", "POST"])
+def delete_meeting(meeting_id):
+    """Drafts only: a meeting anyone has seen is cancelled instead, so its record stays."""
+    meeting = require_manager(db.get_or_404(Meeting, meeting_id))
+    if meeting.status is not MeetingStatus.DRAFT:
+        flash(_("Only a draft can be deleted; cancel a published meeting instead."), "error")
+        return redirect(url_for("events.manage_meeting", meeting_id=meeting.id))
+    form = ConfirmForm()
+    back = (url_for("events.manage_series", series_id=meeting.series_id) if meeting.series_id
+            else url_for("events.manage_home"))
+    if form.validate_on_submit():
+        db.session.execute(sa.delete(Document).where(Document.meeting_id == meeting.id))
+        db.session.delete(meeting)
+        db.session.commit()
+        flash(_("The draft is deleted."), "success")
+        return redirect(back)
+    return render_template("events/delete_meeting.html", meeting=meeting, form=form,
+                           back=url_for("events.manage_meeting", meeting_id=meeting.id))
+
+
 @bp.route("/manage/meetings/<int:meeting_id>/duplicate", methods=["POST"])
 def duplicate_meeting(meeting_id):
     meeting = require_manager(db.get_or_404(Meeting, meeting_id))

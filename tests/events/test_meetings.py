@@ -344,3 +344,23 @@ def test_viewer_can_read_but_not_change(client, auth, db):
     assert client.get(f"/manage/meetings/{meeting.id}/").status_code == 200
     assert client.get(f"/manage/series/{series.id}/").status_code == 200
     assert client.get(f"/manage/meetings/{meeting.id}/edit").status_code == 403
+
+
+def test_drafts_can_be_deleted_after_confirmation_published_meetings_cannot(client, auth, db):
+    organizer = make_user(email="maria@example.bg")
+    series = make_series(managers=[organizer])
+    draft = make_meeting(series, agenda=[AgendaItem(position=1, title={"bg": "Откриване"})])
+    published = make_meeting(series, status=MeetingStatus.PUBLISHED)
+    draft_id, published_id = draft.id, published.id
+    auth.login("maria@example.bg")
+    confirm_page = client.get(f"/manage/meetings/{draft_id}/delete")
+    assert confirm_page.status_code == 200
+    assert db.session.get(Meeting, draft_id) is not None  # asking is not deleting
+    response = post_form(client, f"/manage/meetings/{draft_id}/delete", {})
+    assert response.status_code == 302
+    db.session.expunge_all()
+    assert db.session.get(Meeting, draft_id) is None
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AgendaItem)) == 0
+    post_form(client, f"/manage/meetings/{published_id}/delete", {},
+              form_page=f"/manage/meetings/{published_id}/")
+    assert db.session.get(Meeting, published_id) is not None

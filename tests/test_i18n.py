@@ -14,11 +14,12 @@ from tests.factories import make_user
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ["bg", "mk", "sq"]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None,
-            "lazy_ngettext": (1, 2),
+            "lazy_ngettext": (1, 2), "pgettext": ((1, "c"), 2),
+            "lazy_pgettext": ((1, "c"), 2),
             "_l": None}
 
 
-def source_messages() -> set[str]:
+def source_messages() -> set[tuple[str, str | None]]:
     """Extract msgids from the code and templates now, as `make messages` would."""
     method_map = [
         ("consult/**.py", "python"),
@@ -26,10 +27,10 @@ def source_messages() -> set[str]:
         ("templates/**.txt", "jinja2"),
     ]
     ids = set()
-    for _filename, _lineno, message, _comments, _context in extract_from_dir(
+    for _filename, _lineno, message, _comments, context in extract_from_dir(
         str(ROOT), method_map=method_map, keywords=KEYWORDS
     ):
-        ids.add(message if isinstance(message, str) else message[0])
+        ids.add((message if isinstance(message, str) else message[0], context))
     return ids
 
 
@@ -39,7 +40,8 @@ def messages():
 
 
 def test_source_has_messages(messages):
-    assert "Sign in" in messages
+    assert ("Sign in", None) in messages
+    assert ("Name", "person") in messages
     assert len(messages) > 50
 
 
@@ -47,8 +49,10 @@ def test_source_has_messages(messages):
 def test_catalog_translates_every_message(language, messages):
     with open(ROOT / "translations" / language / "LC_MESSAGES" / "messages.po", "rb") as f:
         catalog = read_po(f)
-    def translated(msgid):
-        string = catalog[msgid].string if msgid in catalog else ""
+    def translated(key):
+        msgid, context = key
+        entry = catalog.get(msgid, context=context)
+        string = entry.string if entry is not None else ""
         return all(string) if isinstance(string, tuple) else bool(string)
 
     missing = sorted(m for m in messages if not translated(m))

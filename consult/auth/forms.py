@@ -1,4 +1,5 @@
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 
 from consult.auth.services import MIN_PASSWORD_LENGTH
@@ -43,7 +44,8 @@ class PasswordResetForm(BaseForm):
 
 
 class AccountForm(BaseForm):
-    name = StringField(_l("Name"), validators=[max_length(200)], filters=[strip])
+    name = StringField(lazy_pgettext("person", "Name"), validators=[max_length(200)],
+                       filters=[strip])
     locale = SelectField(_l("Interface language"), choices=[])
 
 
@@ -65,7 +67,8 @@ class UserForm(BaseForm):
     email = EmailField(
         _l("E-mail"), validators=[required(), email(), max_length(254)], filters=[strip]
     )
-    name = StringField(_l("Name"), validators=[required(), max_length(200)], filters=[strip])
+    name = StringField(lazy_pgettext("person", "Name"), validators=[required(), max_length(200)],
+                       filters=[strip])
     role = SelectField(_l("Role"), choices=_role_choices, default="organizer")
     locale = SelectField(_l("Language of the welcome mail and the interface"), choices=[])
     active = BooleanField(_l("Can sign in"), default=True)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf.file import FileField
 from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField
 from wtforms.validators import Optional, ValidationError
@@ -29,7 +30,8 @@ class ImportForm(BaseForm):
 
 
 class ContactForm(BaseForm):
-    name = StringField(_l("Name"), validators=[required(), max_length(200)], filters=[strip])
+    name = StringField(lazy_pgettext("person", "Name"), validators=[required(), max_length(200)],
+                       filters=[strip])
     email = EmailField(_l("E-mail"), validators=[Optional(), email(), max_length(254)],
                        filters=[strip])
     gender = SelectField(_l("Gender"), default="undisclosed", choices=lambda: select_choices(

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from consult.directory.models import Contact, Gender, Organisation, StakeholderType
 from consult.extensions import db
@@ -21,7 +22,7 @@ from consult.extensions import db
 FIELDS = ["name", "email", "gender", "organisation", "stakeholder_type", "region", "oblast",
           "municipality", "position", "language", "phone"]
 FIELD_LABELS = {
-    "name": _l("Name"), "email": _l("E-mail"), "gender": _l("Gender"),
+    "name": lazy_pgettext("person", "Name"), "email": _l("E-mail"), "gender": _l("Gender"),
     "organisation": _l("Organisation"), "stakeholder_type": _l("Stakeholder type"),
     "region": _l("Region"), "oblast": _l("Oblast / district"),
     "municipality": _l("Municipality"), "position": _l("Position"),

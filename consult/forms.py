@@ -92,3 +92,7 @@ def page_number() -> int:
     from flask import request
 
     return min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+
+
+class ConfirmForm(BaseForm):
+    """An empty form: a POST with its CSRF token confirms an action."""

@@ -42,14 +42,18 @@ def current_language() -> str:
     return locale.language if locale else "en"
 
 
-def localized(texts: Mapping[str, str] | None, fallback: str | None = None) -> str:
-    """Pick the visitor's language from a per-language mapping, then ``fallback``, then any."""
-    if not texts:
-        return ""
+def localized_language(texts: Mapping[str, str] | None, fallback: str | None = None) -> str:
+    """Which language of a per-language mapping a visitor gets: theirs, then ``fallback``,
+    then English, then any; the visitor's own when there is no text at all."""
     for language in (current_language(), fallback, "en"):
-        if language and texts.get(language):
-            return texts[language]
-    return next((text for text in texts.values() if text), "")
+        if language and texts and texts.get(language):
+            return language
+    return next((code for code, text in (texts or {}).items() if text), current_language())
+
+
+def localized(texts: Mapping[str, str] | None, fallback: str | None = None) -> str:
+    """The text of a per-language mapping in the language ``localized_language`` picks."""
+    return (texts or {}).get(localized_language(texts, fallback), "")
 
 
 # Bulgarian/Macedonian Cyrillic to Latin, for slugs and for matching typed Latin to Cyrillic

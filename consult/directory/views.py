@@ -12,7 +12,7 @@ from consult.directory import importer, services
 from consult.directory.forms import ContactForm, ImportForm
 from consult.directory.models import Contact, Gender, ImportBatch, Organisation
 from consult.extensions import db
-from consult.forms import page_number, select_choices
+from consult.forms import ConfirmForm, page_number, select_choices
 from consult.security import roles_required
 
 bp = Blueprint("directory", __name__, url_prefix="/manage/directory")
@@ -115,8 +115,6 @@ def edit_contact(contact_id=None):
 @bp.route("/contacts/<int:contact_id>/archive", methods=["POST"])
 def archive_contact(contact_id):
     contact = db.get_or_404(Contact, contact_id)
-    from consult.events.forms import ConfirmForm
-
     if ConfirmForm().validate_on_submit():
         contact.archived_at = None if contact.archived_at else utcnow()
         db.session.commit()
@@ -166,8 +164,6 @@ def review_import(batch_id):
     unknown = request.values.get("unknown") == "1"
     result = importer.preview(parsed, mapping, on_existing if on_existing in ("update", "skip")
                               else "update", unknown)
-    from consult.events.forms import ConfirmForm
-
     confirm = ConfirmForm()
     if request.method == "POST" and request.form.get("action") == "import":
         if batch.applied_at is not None:

@@ -260,9 +260,5 @@ class CancelMeetingForm(BaseForm):
                          validators=[max_length(2000)], filters=[strip])
 
 
-class ConfirmForm(BaseForm):
-    """An empty form: a POST with its CSRF token confirms an action."""
-
-
 def is_online(format_value: str) -> bool:
     return format_value in (MeetingFormat.ONLINE.value, MeetingFormat.HYBRID.value)

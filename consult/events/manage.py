@@ -15,7 +15,6 @@ from consult.events import services
 from consult.events.forms import (
     AgendaItemForm,
     CancelMeetingForm,
-    ConfirmForm,
     DocumentForm,
     LogoForm,
     MeetingForm,
@@ -40,7 +39,7 @@ from consult.events.models import (
 from consult.events.views import bp
 from consult.extensions import db
 from consult.files import IMAGE_KINDS, UploadRejected, store_upload
-from consult.forms import select_choices
+from consult.forms import ConfirmForm, select_choices
 from consult.groups.models import WorkingGroup, group_managers
 from consult.security import roles_required
 

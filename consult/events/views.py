@@ -24,7 +24,7 @@ from consult.extensions import db
 from consult.files import file_response
 from consult.forms import page_number
 from consult.groups.models import WorkingGroup
-from consult.i18n import current_language
+from consult.i18n import localized_language
 from consult.security import public
 
 bp = Blueprint("events", __name__)
@@ -244,17 +244,8 @@ def meeting_public_url(meeting):
     return url_for("events.meeting", meeting_id=meeting.id, _external=True)
 
 
-@bp.app_template_global()
-def lang_of(texts: dict, fallback: str) -> str:
-    """The language ``localized`` picks, for a lang attribute on text in another language."""
-    if not texts:
-        return current_language()
-    for language in (current_language(), fallback, "en"):
-        if language and texts.get(language):
-            return language
-    return next((code for code, text in texts.items() if text), current_language())
-
-
+# for a lang attribute on text shown in another language than the page
+bp.add_app_template_global(localized_language, "lang_of")
 bp.add_app_template_global(webcal, "webcal")
 bp.add_app_template_global(lambda: MeetingStatus, "MeetingStatus")
 

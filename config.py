@@ -70,12 +70,20 @@ class Config:
     MAIL_RETRY_MAX_SECONDS = _int("MAIL_RETRY_MAX_SECONDS", 6 * 3600)
     MAIL_MAX_ATTEMPTS = _int("MAIL_MAX_ATTEMPTS", 12)
     MAIL_POLL_SECONDS = _int("MAIL_POLL_SECONDS", 5)
+    # participants' personal data is anonymised this many months after their meeting
+    # (`flask retention apply`, e.g. daily from cron); every aggregate report stays the same
+    RETENTION_MONTHS = _int("RETENTION_MONTHS", 24)
+    # messages per minute for the whole installation (0: as fast as the server takes them);
+    # many providers refuse or flag bulk mail sent faster than they allow
+    MAIL_RATE_PER_MINUTE = _int("MAIL_RATE_PER_MINUTE", 0)
     # well under half the lease, so a stalled server cannot outlast a worker's claim
     MAIL_TIMEOUT_SECONDS = _int("MAIL_TIMEOUT_SECONDS", 60)
 
     PASSWORD_RESET_MAX_AGE = _int("PASSWORD_RESET_MAX_AGE", 3600)
     # anonymous visitors get public pages and calendars at most this many seconds old
     PUBLIC_CACHE_SECONDS = _int("PUBLIC_CACHE_SECONDS", 10)
+    # reports show a count of answers to a sensitive question below this as "< N"
+    REPORT_MIN_COUNT = _int("REPORT_MIN_COUNT", 5)
 
     MAX_UPLOAD_BYTES = _int("MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
     # the whole request may carry a file plus form fields
@@ -87,6 +95,11 @@ class Config:
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute;50 per hour")
     RATELIMIT_PASSWORD_RESET = os.environ.get(
         "RATELIMIT_PASSWORD_RESET", "5 per minute;20 per hour"
+    )
+    # registration, declining and unsubscribing, per address: generous enough for an office
+    # whose people register from one address, tight enough to stop a script
+    RATELIMIT_PUBLIC_FORMS = os.environ.get(
+        "RATELIMIT_PUBLIC_FORMS", "20 per minute;200 per hour"
     )
 
     BABEL_DEFAULT_LOCALE = "en"
@@ -134,6 +147,8 @@ class TestingConfig(DevelopmentConfig):
     SERVER_NAME = "localhost"
     PUBLIC_CACHE_SECONDS = 0  # tests look at pages right after changing them
     RATELIMIT_STORAGE_URI = "memory://"
+    # the whole suite registers from one address; the limit itself has its own test
+    RATELIMIT_PUBLIC_FORMS = "10000 per minute"
     MAIL_DEFAULT_SENDER = "Consult <consult@localhost>"
     MAIL_RETRY_BASE_SECONDS = 60
 

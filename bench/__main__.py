@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import sys
 
-from bench import http, mail
+from bench import directory_import, http, mail, reports
 from bench.common import machine, write_results
 
 
@@ -18,7 +18,7 @@ def free_port() -> int:
 def main() -> int:
     print(f"Machine: {machine()}")
     results = []
-    for module in (http, mail):
+    for module in (http, mail, directory_import, reports):
         results.extend(module.main(free_port))
     for r in results:
         sign = "≥" if r.better == "higher" else "≤"

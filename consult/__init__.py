@@ -79,6 +79,13 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
+    # A file database in WAL mode: readers (the web process) and the writer (the mail worker)
+    # no longer block each other, and with synchronous=NORMAL a commit does not wait for the
+    # disk. A crashed or killed process loses nothing; a power cut or an OS crash can undo the
+    # last commits. In-memory databases cannot use WAL and answer "memory": left as they are.
+    (mode,) = cursor.execute("PRAGMA journal_mode=WAL").fetchone()
+    if mode.lower() == "wal":
+        cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
@@ -89,16 +96,27 @@ def _unicode_lower(value):
 def register_blueprints(app: Flask) -> None:
     # import every model module so the metadata (and migrations) see all tables
     import consult.models  # noqa: F401
+    from consult.attendance.views import bp as attendance_bp
     from consult.auth.views import bp as auth_bp
     from consult.core.views import bp as core_bp
     from consult.core.views import register_error_handlers
     from consult.directory.views import bp as directory_bp
     from consult.events import manage  # noqa: F401  (organizer routes on the events blueprint)
     from consult.events.views import bp as events_bp
+    from consult.groups.views import bp as groups_bp
+    from consult.invitations.views import bp as invitations_bp
     from consult.mail.views import bp as mail_bp
+    from consult.registrations.manage import bp as registrations_admin_bp
+    from consult.registrations.services import install_hooks
+    from consult.registrations.views import bp as registrations_bp
+    from consult.reports.transparency import bp as transparency_bp
+    from consult.reports.views import bp as reports_bp
 
-    for blueprint in (core_bp, auth_bp, events_bp, directory_bp, mail_bp):
+    for blueprint in (core_bp, auth_bp, events_bp, directory_bp, invitations_bp,
+                      registrations_bp, registrations_admin_bp, attendance_bp, groups_bp,
+                      reports_bp, transparency_bp, mail_bp):
         app.register_blueprint(blueprint)
+    install_hooks()
     register_error_handlers(app)
 
 
@@ -130,7 +148,7 @@ def register_template_helpers(app: Flask) -> None:
 
     from consult.auth.models import ROLE_LABELS
     from consult.core.views import lang_url
-    from consult.directory.models import GENDER_LABELS
+    from consult.directory.models import GENDER_LABELS, Gender
     from consult.events import display
     from consult.events.models import (
         DOCUMENT_TYPE_LABELS,
@@ -140,7 +158,9 @@ def register_template_helpers(app: Flask) -> None:
         REGISTRATION_MODE_LABELS,
     )
     from consult.i18n import current_language, localized
+    from consult.invitations.models import INVITATION_STATUS_LABELS, InvitationStatus
     from consult.mail.models import STATUS_LABELS
+    from consult.registrations.models import QUESTION_KIND_LABELS, REGISTRATION_STATUS_LABELS
 
     app.jinja_env.globals.update(
         csrf_token=generate_csrf,
@@ -152,11 +172,18 @@ def register_template_helpers(app: Flask) -> None:
         registration_mode_label=REGISTRATION_MODE_LABELS.get,
         document_type_label=DOCUMENT_TYPE_LABELS.get,
         gender_label=GENDER_LABELS.get,
+        gender_enum=Gender,
+        registration_status_label=REGISTRATION_STATUS_LABELS.get,
+        question_kind_label=QUESTION_KIND_LABELS.get,
+        invitation_status_label=lambda value: INVITATION_STATUS_LABELS[InvitationStatus(value)],
         current_language=current_language,
         localized=localized,
         languages=lambda: app.config["LANGUAGES"],
     )
     display.register(app)
+    # the first non-empty text of a per-language mapping
+    app.jinja_env.filters["first_value"] = lambda texts: next(
+        (text for text in (texts or {}).values() if text), "")
     app.jinja_env.globals["lang_url"] = lang_url
 
 

@@ -14,6 +14,8 @@ from consult.extensions import db
 users_cli = AppGroup("users", help="Manage user accounts.")
 mail_cli = AppGroup("mail", help="Send the mail outbox.")
 demo_cli = AppGroup("demo", help="Demo data.")
+reminders_cli = AppGroup("reminders", help="Reminders before meetings.")
+retention_cli = AppGroup("retention", help="Anonymise personal data after its retention time.")
 
 
 @users_cli.command("create")
@@ -52,7 +54,13 @@ def mail_work_command(once, poll):
     from consult.mail.worker import deliver_pending, work_forever
 
     if once:
-        stats = deliver_pending()
+        from consult.mail.models import OutboxStatus
+        from consult.mail.services import outbox_counts
+
+        due = outbox_counts()[OutboxStatus.PENDING]
+        with click.progressbar(length=due, label="Sending", show_pos=True) as bar:
+            stats = deliver_pending(on_progress=lambda batch: bar.update(
+                batch.sent + batch.failed + batch.retried))
         click.echo(f"sent {stats.sent}, retried later {stats.retried}, failed {stats.failed}")
         for error in dict.fromkeys(stats.errors):
             click.echo(f"  {error}", err=True)
@@ -80,6 +88,32 @@ def demo_load_command():
     click.echo(f"Demo organizer: {DEMO_ORGANIZER} / {DEMO_PASSWORD}")
 
 
+@reminders_cli.command("send")
+def reminders_send_command():
+    """Queue the reminders that are due (safe to run as often as you like, e.g. hourly)."""
+    from consult.invitations.reminders import send_reminders
+
+    count = send_reminders()
+    click.echo(f"queued {count} reminders")
+
+
+@retention_cli.command("apply")
+@click.option("--dry-run", is_flag=True, help="Only count what would be anonymised.")
+def retention_apply_command(dry_run):
+    """Anonymise participants of meetings older than RETENTION_MONTHS (reports unchanged)."""
+    from consult.registrations.privacy import apply_retention
+
+    counts = apply_retention(dry_run=dry_run)
+    if not dry_run:
+        db.session.commit()
+    verb = "would anonymise" if dry_run else "anonymised"
+    click.echo(f"{verb} {counts['registrations']} registrations and "
+               f"{counts['invitations']} invitations")
+
+
 def register_cli(app) -> None:
-    for group in (users_cli, mail_cli, demo_cli):
+    from consult.reports.cli import report_cli
+
+    for group in (users_cli, mail_cli, demo_cli, reminders_cli, report_cli,
+                  retention_cli):
         app.cli.add_command(group)

@@ -66,13 +66,14 @@ _CYRILLIC = {
 }
 
 
+# every capital of these letters is the one-character upper() of its small letter (checked
+# over all of Unicode in tests/directory/test_import_bulk.py); str.translate is many times
+# faster than a loop, which matters when an import computes ten thousand search keys
+_TRANSLITERATION = {
+    **{ord(small): latin for small, latin in _CYRILLIC.items()},
+    **{ord(small.upper()): latin.capitalize() for small, latin in _CYRILLIC.items()},
+}
+
+
 def transliterate(text: str) -> str:
-    out = []
-    for char in text:
-        lower = char.lower()
-        latin = _CYRILLIC.get(lower)
-        if latin is None:
-            out.append(char)
-        else:
-            out.append(latin.capitalize() if char != lower else latin)
-    return "".join(out)
+    return text.translate(_TRANSLITERATION)

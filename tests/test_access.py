@@ -33,6 +33,31 @@ PUBLIC = {
     "events.series_ics": "subscribable calendar of a series",
     "events.calendar_ics": "calendar of all public meetings",
     "events.private_ics": "organizer feed, protected by its secret token",
+    "invitations.respond": "an invitation, opened through its personal link",
+    "invitations.decline": "declining an invitation through its personal link",
+    "invitations.unsubscribe_page": "unsubscribing through the signed link in a mail",
+    "registrations.register": "the public registration form",
+    "registrations.register_invited": "registering through a personal invitation link",
+    "registrations.done": "the page after registering, by the registration's personal token",
+    "registrations.manage": "a participant's own registration, by its personal token",
+    "registrations.cancel": "cancelling one's own registration, by its personal token",
+    "registrations.calendar": "a participant's calendar invitation, by its personal token",
+    "registrations.certificate": "a participant's certificate, by its personal token",
+    "registrations.register_series": "the public form for several meetings of a series",
+    "registrations.edit": "a participant changes their details, by their personal token",
+    "registrations.my_data": "a participant downloads their data, by their personal token",
+    # --- groups: public pages of working groups (add entries below this line)
+    "groups.group": "public page of a working group (internal groups only for managers)",
+    # --- transparency: the public record (add entries below this line)
+    "transparency.record": "a public working group's transparency record for a year",
+    "transparency.record_pdf_file": "the same record as a PDF document",
+    "transparency.record_html_file": "the same record as an HTML document",
+    # --- reports: (add public entries below this line, if any)
+}
+# state-changing endpoints without a CSRF token, and what protects them instead
+CSRF_EXEMPT = {
+    "invitations.unsubscribe_page": "RFC 8058 one-click unsubscribe: mail programs POST "
+                                    "without a form; the signed token in the address is the key",
 }
 # endpoints only administrators may use
 ADMIN_ONLY = {
@@ -43,14 +68,22 @@ VIEWER_MAY_POST = {"auth.logout", "auth.account", "core.set_language"}
 
 SAMPLE_VALUES = {
     "token": "sometoken", "message_id": 1, "user_id": 1, "filename": "css/consult.css",
-    "slug": "some-series", "logo_id": 1, "contact_id": 1, "batch_id": 1,
+    "slug": "some-series", "logo_id": 1, "contact_id": 1, "batch_id": 1, "action": "pause",
+    "invitation_batch_id": 1, "organisation_id": 1, "other_id": 2,
+    "lead_id": 1, "membership_id": 1,
 }
+# endpoints for administrators and organizers only, GET included: personal data of the
+# stakeholder directory (a viewer, e.g. a journalist, gets 403 on every one)
+ORGANIZERS_ONLY_PREFIXES = ("directory.",)
 
 
 def url_for_rule(rule) -> str:
     url = rule.rule
     for argument in rule.arguments:
-        url = re.sub(rf"<(?:[^:<>]+:)?{argument}>", str(SAMPLE_VALUES.get(argument, 1)), url)
+        choices = re.search(rf"<any\(([^)]*)\):{argument}>", url)
+        value = choices.group(1).split(",")[0].strip() if choices else \
+            SAMPLE_VALUES.get(argument, 1)
+        url = re.sub(rf"<(?:[^<>]+:)?{argument}>", str(value), url)
     return url
 
 
@@ -105,6 +138,42 @@ def test_viewers_cannot_change_anything(client, auth, rule):
             assert response.status_code == 403, (method, url)
 
 
+@pytest.mark.parametrize(
+    "rule", [r for r in RULES if r.endpoint.startswith(ORGANIZERS_ONLY_PREFIXES)], ids=str
+)
+def test_viewers_cannot_even_read_the_directory(client, auth, db, rule):
+    from tests.factories import make_contact, make_organisation
+
+    make_contact(organisation=make_organisation())
+    make_contact()
+    make_user("viewer", email="viewer@example.org")
+    auth.login("viewer@example.org")
+    token = csrf_token(client, "/manage/")
+    url = url_for_rule(rule)
+    for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+        response = client.open(url, method=method, data={"csrf_token": token})
+        assert response.status_code == 403, (method, url)
+
+
+def test_organizers_use_the_directory(client, auth, db):
+    from tests.factories import make_contact, make_organisation
+
+    make_contact(organisation=make_organisation())
+    make_contact()
+    make_user("organizer", email="org@example.org")
+    auth.login("org@example.org")
+    checked = 0
+    for rule in RULES:
+        if not rule.endpoint.startswith(ORGANIZERS_ONLY_PREFIXES) or "GET" not in rule.methods:
+            continue
+        if "batch_id" in rule.arguments:
+            continue  # someone's upload: tested in tests/directory/test_import.py
+        response = client.get(url_for_rule(rule))
+        assert response.status_code == 200, rule.rule
+        checked += 1
+    assert checked >= 10
+
+
 @pytest.mark.parametrize("endpoint", sorted(ADMIN_ONLY))
 def test_organizers_cannot_use_admin_pages(client, auth, endpoint):
     make_user("organizer", email="org@example.org")
@@ -117,7 +186,8 @@ def test_organizers_cannot_use_admin_pages(client, auth, endpoint):
 
 
 @pytest.mark.parametrize(
-    "rule", [r for r in RULES if r.methods & {"POST", "PUT", "PATCH", "DELETE"}], ids=str
+    "rule", [r for r in RULES if r.methods & {"POST", "PUT", "PATCH", "DELETE"}
+             and r.endpoint not in CSRF_EXEMPT], ids=str
 )
 def test_every_state_changing_route_needs_a_csrf_token(client, auth, rule):
     make_user("admin", email="admin@example.org")
@@ -128,7 +198,8 @@ def test_every_state_changing_route_needs_a_csrf_token(client, auth, rule):
         assert response.status_code == 400, (method, url)
 
 
-OWNED_ARGUMENTS = {"series_id", "meeting_id", "item_id", "document_id", "logo_id"}
+OWNED_ARGUMENTS = {"series_id", "meeting_id", "item_id", "document_id", "logo_id",
+                   "invitation_batch_id", "registration_id", "group_id"}
 
 
 def test_organizers_get_403_on_another_organizers_series(client, auth, db):
@@ -147,10 +218,18 @@ def test_organizers_get_403_on_another_organizers_series(client, auth, db):
     logo = SeriesLogo(series_id=series.id, alt_text="EU", file=StoredFile(
         filename="eu.png", content_type="image/png", size=8, sha256="0" * 64,
         data=b"\x89PNG\r\n\x1a\n"))
-    db.session.add_all([item, document, logo])
+    from consult.invitations.models import InvitationBatch
+    from consult.registrations.models import Registration
+
+    batch = InvitationBatch(series_id=series.id, meeting_ids=[meeting.id], total=0)
+    registration = Registration(meeting_id=meeting.id, name="Ана", email="ana@example.bg")
+    db.session.add_all([item, document, logo, batch, registration])
     db.session.commit()
     ids = {"series_id": series.id, "meeting_id": meeting.id, "item_id": item.id,
-           "document_id": document.id, "logo_id": logo.id}
+           "document_id": document.id, "logo_id": logo.id, "invitation_batch_id": batch.id,
+           "registration_id": registration.id,
+           "group_id": make_group(managers=[owner]).id,
+           "action": "pause"}
     make_user(email="intruder@example.org")
     auth.login("intruder@example.org")
     token = csrf_token(client, "/manage/")
@@ -160,7 +239,9 @@ def test_organizers_get_403_on_another_organizers_series(client, auth, db):
             continue
         url = rule.rule
         for argument in rule.arguments:
-            url = re.sub(rf"<(?:[^:<>]+:)?{argument}>", str(ids[argument]), url)
+            choices = re.search(rf"<any\(([^)]*)\):{argument}>", url)
+            value = choices.group(1).split(",")[0].strip() if choices else ids[argument]
+            url = re.sub(rf"<(?:[^<>]+:)?{argument}>", str(value), url)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             response = client.open(url, method=method, data={"csrf_token": token})
             assert response.status_code == 403, (method, url)
@@ -200,3 +281,11 @@ def test_output_is_escaped(client, auth):
     page = client.get("/manage/").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_csrf_exempt_routes_refuse_without_their_signed_token(client):
+    """The one-click unsubscribe needs no form token, but a forged link changes nothing."""
+    assert set(CSRF_EXEMPT) <= set(PUBLIC)
+    response = client.post("/unsubscribe/WyJjIiwxXQ.forged", data={
+        "List-Unsubscribe": "One-Click"})
+    assert response.status_code == 404

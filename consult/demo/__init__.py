@@ -113,7 +113,60 @@ def load_demo() -> int:
         added += 1
     db.session.flush()
     added += _load_meetings(users)
+    added += _load_directory()
+    added += _upcoming_meeting()
+    from consult.demo import groups as group_demo
+
+    added += group_demo.load_working_group(users)
+    added += group_demo.load_team2_attendance(users[DEMO_ORGANIZER])
     return added
+
+
+def _load_directory() -> int:
+    """The Bulgarian stakeholder list of the TEAM2 scenario, through the real importer."""
+    from consult.directory import importer
+    from consult.directory.models import Contact
+
+    if db.session.scalar(sa.select(Contact.id).limit(1)) is not None:
+        return 0
+    parsed = importer.parse((DATA / "bg-stakeholders.csv").read_bytes(), "bg-stakeholders.csv")
+    result = importer.preview(parsed, importer.guess_mapping(parsed.headers), "skip", False)
+    return importer.apply(result)["new"]
+
+
+def _upcoming_meeting() -> int:
+    """A follow-up TEAM2 meeting some weeks ahead, so the demo has someone to invite to."""
+    uid = "team2-follow-up@demo.consult"
+    if not _meeting_missing(uid):
+        return 0
+    series = db.session.scalar(sa.select(Series).where(Series.slug == "team2-2020"))
+    zone = ZoneInfo(series.timezone)
+    day = date.today() + timedelta(days=42)
+    day += timedelta(days=(1 - day.weekday()) % 7)  # a Tuesday
+    start = datetime.combine(day, time(10, 0), tzinfo=zone)
+    db.session.add(Meeting(
+        uid=uid,
+        series=series,
+        main_language="bg",
+        title={"bg": "Последваща среща – Северозападен регион",
+               "en": "Follow-up meeting – North-West region"},
+        type=MeetingType.REGIONAL,
+        format=MeetingFormat.HYBRID,
+        starts_at=start.astimezone(UTC),
+        ends_at=(start + timedelta(hours=3)).astimezone(UTC),
+        timezone=series.timezone,
+        venue="Областна администрация Видин",
+        address="пл. „Бдинци“ 1, Видин",
+        online_url="https://meet.example.org/team2-follow-up",
+        region="Северозападен",
+        capacity=30,
+        registration_mode=RegistrationMode.INVITATION,
+        languages=["bg"],
+        status=MeetingStatus.PUBLISHED,
+        reminder_days=2,
+        agenda=_agenda(start, {"bg": TEAM2_AGENDA_BG}),
+    ))
+    return 1
 
 
 TEAM2_AGENDA_BG = [

@@ -62,6 +62,7 @@ class Organisation(db.Model):
     municipality: Mapped[str] = mapped_column(sa.String(120), default="")
     country: Mapped[str] = mapped_column(sa.String(2), default="")
     search_text: Mapped[str] = mapped_column(sa.Text, default="")
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = created_at_column()
 

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from consult.db import utcnow
 from consult.directory import importer, services
-from consult.directory.forms import ContactForm, ImportForm
+from consult.directory.forms import ContactForm, ImportForm, OrganisationForm, country_name
 from consult.directory.models import Contact, Gender, ImportBatch, Organisation
 from consult.extensions import db
 from consult.forms import ConfirmForm, page_number, select_choices
@@ -31,7 +31,9 @@ def _filters() -> services.ContactFilters:
     return services.ContactFilters(
         q=args.get("q", "").strip()[:200], type=args.get("type", ""),
         region=args.get("region", ""), language=args.get("language", ""),
-        archived=args.get("archived") == "1",
+        archived=args.get("archived") == "1", tag=args.get("tag", "").strip()[:200],
+        group=args.get("group", ""), organisation=args.get("organisation", ""),
+        municipality=args.get("municipality", ""),
     )
 
 
@@ -42,19 +44,35 @@ def contacts():
                        error_out=False)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Contact).where(
         Contact.archived_at.is_(None)))
+    organisation_id = services.parse_id(filters.organisation)
+    organisation = db.session.get(Organisation, organisation_id) if organisation_id else None
     return render_template("directory/contacts.html", page=page, filters=filters,
                            types=services.stakeholder_types(), regions=services.regions(),
+                           municipalities=services.municipalities(), tags=services.all_tags(),
+                           groups=services.working_groups(), organisation=organisation,
                            total=total)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _download(body: bytes, mimetype: str, filename: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/export.csv")
 def export_csv():
-    body = services.export_csv(_filters())
-    response = Response(body, mimetype="text/csv")
+    response = _download(services.export_csv(_filters()), "text/csv", "contacts.csv")
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = 'attachment; filename="contacts.csv"'
-    response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.route("/export.xlsx")
+def export_xlsx():
+    return _download(services.export_xlsx(_filters()), XLSX, "contacts.xlsx")
 
 
 def _type_choices():
@@ -62,6 +80,7 @@ def _type_choices():
 
 
 def _save_contact(contact: Contact, form: ContactForm) -> None:
+    tags = services.canonical_tags(form.tag_list)  # queries first: the contact is not added yet
     contact.name = form.name.data
     contact.email = form.email.data.lower() if form.email.data else None
     contact.gender = Gender(form.gender.data)
@@ -79,6 +98,7 @@ def _save_contact(contact: Contact, form: ContactForm) -> None:
         contact.organisation = organisation
     else:
         contact.organisation = None
+    contact.tags = tags
     contact.refresh_search()
 
 
@@ -99,6 +119,7 @@ def edit_contact(contact_id=None):
         form.gender.data = contact.gender.value
         form.organisation.data = contact.organisation.name if contact.organisation else ""
         form.stakeholder_type.data = str(contact.stakeholder_type_id or "")
+        form.tags.data = ", ".join(contact.tags or [])
     if form.validate_on_submit():
         if _email_taken(form.email.data, contact_id):
             form.email.errors.append(_("Another contact already has this e-mail address."))
@@ -109,7 +130,24 @@ def edit_contact(contact_id=None):
             db.session.commit()
             flash(_("The contact %(name)s is saved.", name=contact.name), "success")
             return redirect(url_for("directory.contacts"))
-    return render_template("directory/contact_form.html", form=form, contact=contact)
+    history, bounces = _mail_history(contact) if contact else ([], [])
+    return render_template("directory/contact_form.html", form=form, contact=contact,
+                           history=history, bounces=bounces)
+
+
+def _mail_history(contact: Contact):
+    """Invitations with their answer or delivery, and mails refused for this address."""
+    from consult.invitations.views import contact_history
+    from consult.mail.models import OutboxMessage, OutboxStatus
+
+    bounces = []
+    if contact.email:
+        bounces = db.session.execute(
+            sa.select(OutboxMessage.created_at, OutboxMessage.subject, OutboxMessage.last_error)
+            .where(OutboxMessage.recipient == contact.email,
+                   OutboxMessage.status == OutboxStatus.FAILED)
+            .order_by(OutboxMessage.created_at.desc()).limit(20)).all()
+    return contact_history(contact), bounces
 
 
 @bp.route("/contacts/<int:contact_id>/archive", methods=["POST"])
@@ -123,6 +161,129 @@ def archive_contact(contact_id):
               "success")
     return redirect(url_for("directory.contacts"))
 
+
+# --- merging duplicates -----------------------------------------------------------------------
+
+MERGE_CANDIDATES = 20
+
+
+@bp.route("/contacts/<int:contact_id>/merge")
+def merge_contact(contact_id):
+    """Step 1: find the duplicate (by name, e-mail or organisation)."""
+    contact = db.get_or_404(Contact, contact_id)
+    # at first, the other people with the same family name (the last word of the name)
+    q = request.args.get("q", "").strip()[:200] or (contact.name.split() or [""])[-1]
+    candidates = db.session.scalars(
+        services.contacts_query(services.ContactFilters(q=q)).where(Contact.id != contact.id)
+        .limit(MERGE_CANDIDATES)).all()
+    return render_template("directory/merge_search.html", contact=contact, q=q,
+                           candidates=candidates, limit=MERGE_CANDIDATES)
+
+
+@bp.route("/contacts/<int:contact_id>/merge/<int:other_id>", methods=["GET", "POST"])
+def confirm_merge(contact_id, other_id):
+    """Step 2: both side by side, what is kept; the POST merges the other into this one."""
+    keep = db.get_or_404(Contact, contact_id)
+    other = db.get_or_404(Contact, other_id)
+    if keep.id == other.id:
+        flash(_("Choose another contact to merge with."), "error")
+        return redirect(url_for("directory.merge_contact", contact_id=keep.id))
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        name = other.name
+        try:
+            services.merge_contacts(keep, other)
+        except services.MergeConflict:
+            db.session.rollback()
+            flash(_("These two contacts cannot be merged: both have a record of the same "
+                    "kind for the same thing."), "error")
+        else:
+            db.session.commit()
+            flash(_("%(other)s is merged into %(name)s.", other=name, name=keep.name),
+                  "success")
+            return redirect(url_for("directory.edit_contact", contact_id=keep.id))
+    plan = services.merge_plan(keep, other)
+    return render_template("directory/merge_confirm.html", plan=plan, form=form,
+                           reference_labels=services.REFERENCE_LABELS)
+
+
+# --- organisations ----------------------------------------------------------------------------
+
+def _organisation_filters() -> services.OrganisationFilters:
+    args = request.args
+    return services.OrganisationFilters(
+        q=args.get("q", "").strip()[:200], type=args.get("type", ""),
+        region=args.get("region", ""), archived=args.get("archived") == "1",
+    )
+
+
+@bp.route("/organisations/")
+def organisations():
+    filters = _organisation_filters()
+    page = db.paginate(services.organisations_query(filters), page=page_number(),
+                       per_page=PER_PAGE, error_out=False)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Organisation).where(
+        Organisation.archived_at.is_(None)))
+    return render_template(
+        "directory/organisations.html", page=page, filters=filters, total=total,
+        counts=services.contact_counts([o.id for o in page.items]),
+        types=services.stakeholder_types(), regions=services.organisation_regions(),
+    )
+
+
+@bp.route("/organisations/<int:organisation_id>")
+def organisation(organisation_id):
+    organisation = db.get_or_404(Organisation, organisation_id)
+    return render_template("directory/organisation.html", organisation=organisation,
+                           contacts=services.organisation_contacts(organisation),
+                           country_name=country_name)
+
+
+@bp.route("/organisations/new", methods=["GET", "POST"])
+@bp.route("/organisations/<int:organisation_id>/edit", methods=["GET", "POST"])
+def edit_organisation(organisation_id=None):
+    organisation = db.get_or_404(Organisation, organisation_id) if organisation_id else None
+    form = OrganisationForm(obj=organisation)
+    form.stakeholder_type.choices = _type_choices()
+    if request.method == "GET" and organisation is not None:
+        form.stakeholder_type.data = str(organisation.stakeholder_type_id or "")
+    if form.validate_on_submit():
+        if services.organisation_name_taken(form.name.data, organisation_id):
+            form.name.errors.append(_("Another organisation already has this name."))
+        else:
+            renamed = organisation is not None and organisation.name != form.name.data
+            organisation = organisation or Organisation()
+            organisation.name = form.name.data
+            organisation.stakeholder_type_id = int(form.stakeholder_type.data) \
+                if form.stakeholder_type.data else None
+            organisation.email = (form.email.data or "").lower()
+            for name in ("region", "oblast", "municipality", "country"):
+                setattr(organisation, name, getattr(form, name).data or "")
+            organisation.refresh_search()
+            db.session.add(organisation)
+            if renamed:
+                services.refresh_contact_search(organisation)
+            db.session.commit()
+            flash(_("The organisation %(name)s is saved.", name=organisation.name), "success")
+            return redirect(url_for("directory.organisation", organisation_id=organisation.id))
+    return render_template("directory/organisation_form.html", form=form,
+                           organisation=organisation)
+
+
+@bp.route("/organisations/<int:organisation_id>/archive", methods=["POST"])
+def archive_organisation(organisation_id):
+    organisation = db.get_or_404(Organisation, organisation_id)
+    if ConfirmForm().validate_on_submit():
+        organisation.archived_at = None if organisation.archived_at else utcnow()
+        db.session.commit()
+        flash(_("The organisation %(name)s is archived.", name=organisation.name)
+              if organisation.archived_at
+              else _("The organisation %(name)s is back in the directory.",
+                     name=organisation.name), "success")
+    return redirect(url_for("directory.organisation", organisation_id=organisation.id))
+
+
+# --- import -----------------------------------------------------------------------------------
 
 @bp.route("/import", methods=["GET", "POST"])
 def start_import():
@@ -181,3 +342,21 @@ def review_import(batch_id):
         mapping=mapping, fields=importer.FIELDS, labels=importer.FIELD_LABELS,
         on_existing=on_existing, unknown=unknown, confirm=confirm,
     )
+
+
+@bp.route("/contacts/<int:contact_id>/erase", methods=["GET", "POST"])
+def erase_contact(contact_id):
+    """Erase a person on their request: personal data goes, counts stay, the act is logged."""
+    from consult.registrations.forms import DeclineForm
+    from consult.registrations.privacy import erase_contact as erase
+
+    contact = db.get_or_404(Contact, contact_id)
+    form = DeclineForm()
+    form.reason.label.text = _("Request (e.g. “e-mail of 3 March asking for erasure”)")
+    if form.validate_on_submit():
+        counts = erase(contact, current_user, form.reason.data or "")
+        db.session.commit()
+        flash(_("The person's data is erased (%(n)s registrations anonymised). Counts in "
+                "reports are unchanged.", n=counts["registrations"]), "success")
+        return redirect(url_for("directory.contacts"))
+    return render_template("directory/erase.html", contact=contact, form=form)

@@ -152,6 +152,9 @@ class MeetingForm(BaseForm):
 
 add_language_fields(MeetingForm, "title", _l("Title"))
 add_language_fields(MeetingForm, "description", _l("Description"), TextAreaField, 5000)
+add_language_fields(MeetingForm, "sensitive_question",
+                    _l("Optional sensitive question (e.g. self-identification as a member of a "
+                       "minority)"), StringField, 300)
 
 
 class SessionRowForm(BaseSubForm):

@@ -243,6 +243,7 @@ def _meeting_values(form: MeetingForm) -> dict:
     return {
         "title": language_values(form, "title"),
         "description": language_values(form, "description"),
+        "sensitive_question": language_values(form, "sensitive_question"),
         "main_language": form.main_language.data,
         "type": MeetingType(form.type.data),
         "format": MeetingFormat(form.format.data),
@@ -265,6 +266,7 @@ def _meeting_values(form: MeetingForm) -> dict:
 def _fill_meeting_form(form: MeetingForm, meeting: Meeting) -> None:
     fill_language_fields(form, "title", meeting.title)
     fill_language_fields(form, "description", meeting.description)
+    fill_language_fields(form, "sensitive_question", meeting.sensitive_question or {})
     form.main_language.data = meeting.main_language
     form.type.data = meeting.type.value
     form.format.data = meeting.format.value
@@ -340,10 +342,15 @@ def _meeting_page(meeting: Meeting, agenda_form=None, document_form=None):
     documents = db.session.scalars(
         sa.select(Document).where(Document.meeting_id == meeting.id).order_by(Document.id)
     ).all()
+    from consult.attendance.services import funnel
+    from consult.directory.services import stakeholder_types
+
     return render_template(
         "events/manage_meeting.html", meeting=meeting, documents=documents,
         agenda_form=agenda_form, document_form=document_form or DocumentForm(formdata=None),
         confirm=ConfirmForm(), state=services.registration_state(meeting),
+        funnel=funnel(meeting),
+        types=stakeholder_types(),
     )
 
 
@@ -530,6 +537,9 @@ def _document_owner(document: Document):
         return document.meeting, url_for("events.manage_meeting", meeting_id=document.meeting_id)
     if document.series is not None:
         return document.series, url_for("events.manage_series", series_id=document.series_id)
+    if document.group_id is not None:
+        group = db.get_or_404(WorkingGroup, document.group_id)
+        return group, url_for("groups.manage_group", group_id=group.id)
     abort(404)
 
 

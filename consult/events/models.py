@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import datetime, time
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -44,6 +44,9 @@ class Series(db.Model):
     disclaimer: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
     published: Mapped[bool] = mapped_column(default=False)
+    # invitations go out under this name, and answers by mail to this address
+    mail_from_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    reply_to: Mapped[str] = mapped_column(sa.String(254), default="")
     created_at: Mapped[datetime] = created_at_column()
 
     managers: Mapped[list[User]] = relationship(secondary=series_managers)
@@ -174,6 +177,14 @@ class Meeting(db.Model):
     # RFC 5545 SEQUENCE: raised on every change of time, place or status people must know of
     sequence: Mapped[int] = mapped_column(default=0)
     cancellation_note: Mapped[str] = mapped_column(sa.Text, default="")
+    # an optional sensitive question (e.g. self-identification as a member of a minority),
+    # asked only with explicit consent and reported only in aggregate
+    sensitive_question: Mapped[dict] = mapped_column(sa.JSON, default=dict)  # per language
+    # a reminder this many days before the start, to the registered (and, if chosen, to
+    # the invited who have not answered); sent once
+    reminder_days: Mapped[int | None]
+    remind_unanswered: Mapped[bool] = mapped_column(default=False)
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -286,6 +297,8 @@ class DocumentType(enum.Enum):
     INDICATORS = "indicators"
     CALL_FOR_MEMBERS = "call_for_members"
     METHODOLOGY = "methodology"
+    STRATEGIC_RESPONSE = "strategic_response"
+    SIGNED_SHEET = "signed_sign_in_sheet"  # the scanned sheet: evidence of recorded counts
     OTHER = "other"
 
 
@@ -304,6 +317,8 @@ DOCUMENT_TYPE_LABELS = {
     DocumentType.INDICATORS: _l("performance indicators"),
     DocumentType.CALL_FOR_MEMBERS: _l("call for members"),
     DocumentType.METHODOLOGY: _l("methodology"),
+    DocumentType.STRATEGIC_RESPONSE: _l("strategic response"),
+    DocumentType.SIGNED_SHEET: _l("signed sign-in sheet (scan)"),
     DocumentType.OTHER: _l("other document"),
 }
 
@@ -331,6 +346,8 @@ class Document(db.Model):
     public: Mapped[bool] = mapped_column(default=True)
     year: Mapped[int | None]
     url: Mapped[str] = mapped_column(sa.String(1000), default="")
+    # e.g. when a call for members was published (at ``url``)
+    published_on: Mapped[date | None]
     file_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stored_files.id"))
     created_at: Mapped[datetime] = created_at_column()
 

@@ -16,6 +16,8 @@ class OutboxStatus(enum.Enum):
     SENDING = "sending"  # claimed by a worker until lease_until
     SENT = "sent"
     FAILED = "failed"  # refused permanently (5xx) or out of attempts; kept for the organizer
+    HELD = "held"  # its batch is paused: not sent until resumed
+    WITHDRAWN = "withdrawn"  # its batch was stopped before it went; never sent
 
 
 class OutboxMessage(db.Model):
@@ -28,6 +30,10 @@ class OutboxMessage(db.Model):
     # one logical mail (e.g. "invitation:meeting 7:contact 12") is queued once, by design
     dedupe_key: Mapped[str | None] = mapped_column(sa.String(200), unique=True)
     topic: Mapped[str] = mapped_column(sa.String(60), default="", index=True)
+    # messages sent as one batch (e.g. "invitations:12"): paused, resumed and counted together
+    batch: Mapped[str | None] = mapped_column(sa.String(60), index=True)
+    # extra headers, e.g. List-Unsubscribe
+    headers: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     recipient: Mapped[str] = mapped_column(sa.String(254))
     recipient_name: Mapped[str] = mapped_column(sa.String(200), default="")
     sender: Mapped[str | None] = mapped_column(sa.String(320))
@@ -74,4 +80,6 @@ STATUS_LABELS = {
     OutboxStatus.SENDING: _l("sending"),
     OutboxStatus.SENT: _l("sent"),
     OutboxStatus.FAILED: _l("failed"),
+    OutboxStatus.HELD: _l("paused"),
+    OutboxStatus.WITHDRAWN: _l("withdrawn"),
 }

@@ -53,6 +53,7 @@ def queue_mail(
     topic: str = "",
     sender: str | None = None,
     reply_to: str | None = None,
+    headers: dict | None = None,
 ) -> OutboxMessage:
     """Render ``mail/<template>.txt`` and ``.html`` in ``locale`` and add the message.
 
@@ -84,6 +85,7 @@ def queue_mail(
         reply_to=header_safe(reply_to) if reply_to else None,
         status=OutboxStatus.PENDING,
         next_attempt_at=utcnow(),
+        headers={name: header_safe(value) for name, value in (headers or {}).items()},
         attachments=[
             OutboxAttachment(filename=a.filename, content_type=a.content_type, data=a.data)
             for a in attachments

@@ -43,3 +43,41 @@ def test_import_and_directory_pages_are_accessible(phone, live_server, db):
     page.wait_for_load_state()
     assert axe_violations(page) == []
     screenshot(page, "directory-contact")
+
+
+def test_organisation_tag_and_merge_pages_are_accessible(page, live_server, db):
+    from tests.factories import make_contact, make_group, make_membership, make_organisation
+
+    make_user(email="maria@example.bg")
+    lom = make_organisation("Община Лом", "municipality", region="Северозападен")
+    keep = make_contact("Мария Георгиева", "maria@example.bg.example", organisation=lom,
+                        tags=["роми", "здраве"])
+    other = make_contact("М. Георгиева", "m.georgieva@lom.example.bg", position="експерт")
+    make_membership(make_group(name={"en": "Health group"}), other)
+    page.set_default_timeout(15000)
+    sign_in(page, live_server, "maria@example.bg")
+    checks = [
+        ("/manage/directory/?tag=роми", "directory-tag-filter"),
+        ("/manage/directory/organisations/", "directory-organisations"),
+        (f"/manage/directory/organisations/{lom.id}", "directory-organisation"),
+        (f"/manage/directory/contacts/{keep.id}/merge?q=georgieva", "directory-merge-search"),
+        (f"/manage/directory/contacts/{keep.id}/merge/{other.id}", "directory-merge-confirm"),
+    ]
+    for path, name in checks:
+        page.goto(f"{live_server}{path}")
+        assert axe_violations(page) == [], path
+        screenshot(page, name)
+    # a form with errors next to its fields
+    page.goto(f"{live_server}/manage/directory/organisations/new")
+    page.fill("#email", "not-an-address")
+    page.click("main form button[type=submit]")
+    page.wait_for_load_state()
+    assert page.locator("#name-error").is_visible()
+    assert axe_violations(page) == []
+    screenshot(page, "directory-organisation-form-errors")
+    # merging without JavaScript: a plain form POST
+    page.goto(f"{live_server}/manage/directory/contacts/{keep.id}/merge/{other.id}")
+    page.click("main button.button-danger")
+    page.wait_for_load_state()
+    assert page.url.endswith(f"/manage/directory/contacts/{keep.id}")
+    assert page.input_value("#position") == "експерт"

@@ -329,3 +329,107 @@ def test_retry_button_queues_a_failed_message_again(db, smtp_server, auth):
     assert row.status is OutboxStatus.PENDING
     assert deliver_pending().sent == 1
     assert len(smtp_server.to("typo@example.org")) == 1
+
+
+def test_list_unsubscribe_url_goes_out_on_one_line_unencoded(db, smtp_server):
+    url = "https://consult.example/invitations/unsubscribe/" + "a1b2c3d4" * 10
+    queue(headers={"List-Unsubscribe": f"<{url}>",
+                   "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
+    db.session.commit()
+    assert deliver_pending().sent == 1
+    raw = smtp_server.handler.envelopes[0].content
+    # mail programs read the URL as it stands; RFC 2047 words there would hide it
+    assert f"\r\nList-Unsubscribe: <{url}>\r\n".encode() in raw
+    [mail] = smtp_server.messages
+    assert mail["List-Unsubscribe"] == f"<{url}>"
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_sender_name_with_a_comma_keeps_its_address(db, smtp_server):
+    queue(sender="Звено, отдел <consult@localhost>", reply_to="team@example.bg")
+    db.session.commit()
+    assert deliver_pending().sent == 1
+    [mail] = smtp_server.messages
+    [sender] = mail["From"].addresses
+    assert (sender.display_name, sender.addr_spec) == ("Звено, отдел", "consult@localhost")
+    assert mail["Reply-To"] == "team@example.bg"
+    assert smtp_server.handler.envelopes[0].mail_from == "consult@localhost"
+
+
+def test_each_send_of_a_message_carries_the_same_message_id(db, smtp_server):
+    from consult.mail.services import retry
+
+    row = queue()
+    db.session.commit()
+    deliver_pending()
+    retry(row)  # e.g. an administrator sends it again
+    db.session.commit()
+    deliver_pending()
+    first, second = smtp_server.messages
+    assert first["Message-ID"] == second["Message-ID"]
+    assert first["Message-ID"].startswith(f"<outbox.{row.id}.")
+    assert first["Message-ID"].endswith("@localhost>")
+
+
+def test_a_line_too_long_for_smtp_is_sent_base64(db, smtp_server):
+    row = queue()
+    long_line = "Дълъг ред без край. " * 60  # well over SMTP's 998 octets
+    row.body_text = f"Здравейте,\n{long_line}\n"
+    db.session.commit()
+    assert deliver_pending().sent == 1
+    [mail] = smtp_server.messages
+    text = mail.get_body(preferencelist=("plain",))
+    assert text["Content-Transfer-Encoding"] == "base64"
+    assert long_line in text.get_content()
+    html = mail.get_body(preferencelist=("html",))
+    assert html["Content-Transfer-Encoding"] == "8bit"
+    assert all(len(line) <= 998 for line in smtp_server.handler.envelopes[0].content.split(b"\r\n"))
+
+
+def test_a_message_that_cannot_be_built_fails_and_the_rest_goes(db, smtp_server):
+    queue(to="тодор@example.bg")  # a non-ASCII local part needs SMTPUTF8
+    queue(to="todor@example.bg")
+    db.session.commit()
+    stats = deliver_pending()
+    assert (stats.sent, stats.failed) == (1, 1)
+    [failed] = messages(db, OutboxStatus.FAILED)
+    assert failed.recipient == "тодор@example.bg"
+    assert "cannot build the message" in failed.last_error
+    assert [m["To"].addresses[0].addr_spec for m in smtp_server.messages] == ["todor@example.bg"]
+
+
+def test_an_internationalised_domain_is_sent_in_its_ascii_form(db, smtp_server):
+    queue(to="todor@пример.бг")
+    db.session.commit()
+    assert deliver_pending().sent == 1
+    ascii_address = "todor@" + "пример.бг".encode("idna").decode()
+    assert smtp_server.handler.envelopes[0].rcpt_tos == [ascii_address]
+    assert smtp_server.messages[0]["To"].addresses[0].addr_spec == ascii_address
+
+
+def test_line_breaks_reaching_the_builder_are_refused():
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    from consult.mail.worker import build_message
+
+    row = SimpleNamespace(
+        id=1, created_at=datetime.now(UTC), sender="Consult <consult@localhost>",
+        reply_to=None, recipient="todor@example.bg", recipient_name="Тодор",
+        subject="Hi\r\nBcc: victim@example.org", body_text="x", body_html=None, headers={},
+    )
+    with pytest.raises(ValueError, match="line break"):
+        build_message(row)
+    row.subject, row.headers = "Hi", {"X-Note": "a\nBcc: victim@example.org"}
+    with pytest.raises(ValueError, match="line break"):
+        build_message(row)
+
+
+def test_a_sqlite_file_database_runs_in_wal_mode(db):
+    # the web process reads while the mail worker records its sends, neither waiting
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+    with db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

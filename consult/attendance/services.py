@@ -1,0 +1,215 @@
+"""Check-in, walk-ins and the counts the organizer watches at the door."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from consult.attendance.models import AggregateAttendance, Attendance, CheckInMethod
+from consult.auth.models import User
+from consult.directory.models import Gender, search_key
+from consult.events.models import Meeting
+from consult.extensions import db
+from consult.registrations.models import Registration, RegistrationStatus
+from consult.registrations.services import CONSENT_VERSION, _find_contact, lock_meeting
+
+WALK_IN_CONSENT = "Registered at the door by an organizer (walk-in)."
+
+
+def attendance_of(registration: Registration) -> Attendance | None:
+    return db.session.scalar(
+        sa.select(Attendance).where(Attendance.registration_id == registration.id))
+
+
+def check_in(registration: Registration, by: User | None,
+             method: CheckInMethod = CheckInMethod.DOOR, online: bool = False) -> Attendance:
+    """Mark the person present (again: nothing changes). A waitlisted person who is let in at
+    the door gets the seat."""
+    existing = attendance_of(registration)
+    if existing is not None:
+        return existing
+    if registration.status is not RegistrationStatus.CONFIRMED:
+        registration.status = RegistrationStatus.CONFIRMED
+    attendance = Attendance(registration=registration, meeting_id=registration.meeting_id,
+                            checked_in_by=by, method=method, online=online)
+    db.session.add(attendance)
+    db.session.flush()
+    return attendance
+
+
+def undo(registration: Registration) -> None:
+    attendance = attendance_of(registration)
+    if attendance is not None:
+        db.session.delete(attendance)
+        db.session.flush()
+
+
+def walk_in(meeting: Meeting, data: dict, by: User | None) -> Registration:
+    """Someone who did not register: the registration and the attendance in one step."""
+    lock_meeting(meeting.id)
+    email = (data.get("email") or "").strip().lower()
+    registration = None
+    if email:
+        registration = db.session.scalar(sa.select(Registration).where(
+            Registration.meeting_id == meeting.id, Registration.email == email))
+    if registration is None:
+        registration = Registration(meeting=meeting, email=email or _walk_in_address(meeting))
+        registration.name = data["name"]
+        registration.gender = data.get("gender") or Gender.UNDISCLOSED
+        registration.organisation_name = data.get("organisation_name", "")
+        registration.stakeholder_type_id = data.get("stakeholder_type_id")
+        registration.locale = data.get("locale", "en")
+        registration.consent_text = WALK_IN_CONSENT
+        registration.consent_version = CONSENT_VERSION
+        registration.status = RegistrationStatus.CONFIRMED
+        if email:
+            registration.contact = _find_contact(email, {**data, "email": email})
+        registration.refresh_search()
+        db.session.add(registration)
+        db.session.flush()
+    check_in(registration, by, CheckInMethod.WALK_IN)
+    return registration
+
+
+def _walk_in_address(meeting: Meeting) -> str:
+    """Registrations are unique per address; a walk-in without one gets a placeholder that
+    can never receive mail (RFC 2606 .invalid)."""
+    import secrets
+
+    return f"walk-in-{secrets.token_hex(6)}@meeting-{meeting.id}.invalid"
+
+
+def search(meeting: Meeting, q: str, limit: int = 30):
+    """Registrations of the meeting whose name, e-mail or organisation contains every typed
+    word, in Cyrillic or Latin; with their attendance."""
+    query = (
+        sa.select(Registration, Attendance)
+        .outerjoin(Attendance, Attendance.registration_id == Registration.id)
+        .where(Registration.meeting_id == meeting.id,
+               Registration.status.in_((RegistrationStatus.CONFIRMED,
+                                        RegistrationStatus.WAITLISTED,
+                                        RegistrationStatus.PENDING)))
+    )
+    for word in search_key(q).split()[:5]:
+        query = query.where(Registration.search_text.contains(word, autoescape=True))
+    return db.session.execute(query.order_by(Registration.name, Registration.id)
+                              .limit(limit)).all()
+
+
+@dataclass
+class DoorCounts:
+    present: int
+    registered: int
+    present_by_gender: dict[str, int]
+    registered_by_gender: dict[str, int]
+    aggregate: AggregateAttendance | None
+
+    def as_dict(self) -> dict:
+        return {"present": self.present, "registered": self.registered,
+                "present_by_gender": self.present_by_gender,
+                "registered_by_gender": self.registered_by_gender}
+
+
+def door_counts(meeting: Meeting) -> DoorCounts:
+    """Present / registered (confirmed), by gender: two GROUP BY queries."""
+    registered = dict.fromkeys((g.value for g in Gender), 0)
+    present = dict.fromkeys((g.value for g in Gender), 0)
+    rows = db.session.execute(
+        sa.select(Registration.gender, sa.func.count(Registration.id),
+                  sa.func.count(Attendance.id))
+        .outerjoin(Attendance, Attendance.registration_id == Registration.id)
+        .where(Registration.meeting_id == meeting.id,
+               Registration.status == RegistrationStatus.CONFIRMED)
+        .group_by(Registration.gender))
+    for gender, n_registered, n_present in rows:
+        registered[gender.value] = n_registered
+        present[gender.value] = n_present
+    aggregate = db.session.scalar(sa.select(AggregateAttendance).where(
+        AggregateAttendance.meeting_id == meeting.id))
+    return DoorCounts(sum(present.values()), sum(registered.values()), present, registered,
+                      aggregate)
+
+
+
+def queue_certificate(registration: Registration) -> bool:
+    """Queue the certificate mail, PDF attached, in the person's language; once per person."""
+    from flask_babel import lazy_gettext as _l
+
+    from consult.attendance.pdf import certificate
+    from consult.invitations.services import sender_for
+    from consult.mail.models import OutboxMessage
+    from consult.mail.services import Attachment, queue_mail
+
+    key = f"certificate:{registration.id}"
+    if db.session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)):
+        return False
+    meeting = registration.meeting
+    subject = _l("Certificate of attendance: %(title)s")
+    queue_mail(
+        to=registration.email, to_name=registration.name, locale=registration.locale,
+        template="certificate", subject=lambda: subject % {"title": meeting.display_title},
+        context={"registration": registration, "meeting": meeting},
+        attachments=[Attachment("certificate.pdf", "application/pdf",
+                                certificate(registration, registration.locale))],
+        dedupe_key=key, topic="attendance.certificate", sender=sender_for(meeting.series),
+    )
+    return True
+
+
+@dataclass
+class Funnel:
+    """Invited → registered → attended, by gender and by stakeholder type (SQL GROUP BY)."""
+
+    by_gender: dict[str, dict[str, int]]  # stage → gender → n
+    by_type: dict[str, dict[int | None, int]]  # stage → stakeholder type id → n
+    totals: dict[str, int]
+    aggregate: AggregateAttendance | None
+
+
+def funnel(meeting: Meeting) -> Funnel:
+    from consult.directory.models import Contact, Organisation
+    from consult.invitations.models import Invitation
+
+    genders = [g.value for g in Gender]
+    stages = ("invited", "registered", "attended")
+    by_gender = {stage: dict.fromkeys(genders, 0) for stage in stages}
+    by_type: dict[str, dict] = {stage: {} for stage in stages}
+    kind = sa.func.coalesce(Contact.stakeholder_type_id, Organisation.stakeholder_type_id)
+    invited = (sa.select(Contact.gender, kind, sa.func.count(Invitation.id))
+               .select_from(Invitation)
+               .join(Contact, Contact.id == Invitation.contact_id)
+               .outerjoin(Organisation, Organisation.id == Contact.organisation_id)
+               .where(Invitation.meeting_id == meeting.id).group_by(Contact.gender, kind))
+    # an invited organisation counts once, under its type, gender not applicable
+    organisations = (sa.select(Organisation.stakeholder_type_id, sa.func.count(Invitation.id))
+                     .select_from(Invitation)
+                     .join(Organisation, Organisation.id == Invitation.organisation_id)
+                     .where(Invitation.meeting_id == meeting.id)
+                     .group_by(Organisation.stakeholder_type_id))
+    active = Registration.status.in_((RegistrationStatus.CONFIRMED,
+                                      RegistrationStatus.WAITLISTED,
+                                      RegistrationStatus.PENDING))
+    registered = (sa.select(Registration.gender, Registration.stakeholder_type_id,
+                            sa.func.count(Registration.id))
+                  .where(Registration.meeting_id == meeting.id, active)
+                  .group_by(Registration.gender, Registration.stakeholder_type_id))
+    attended = (sa.select(Registration.gender, Registration.stakeholder_type_id,
+                          sa.func.count(Attendance.id))
+                .join(Attendance, Attendance.registration_id == Registration.id)
+                .where(Registration.meeting_id == meeting.id)
+                .group_by(Registration.gender, Registration.stakeholder_type_id))
+    for stage, query in (("invited", invited), ("registered", registered),
+                         ("attended", attended)):
+        for gender, type_id, n in db.session.execute(query):
+            by_gender[stage][gender.value] += n
+            by_type[stage][type_id] = by_type[stage].get(type_id, 0) + n
+    organisations_invited = 0
+    for type_id, n in db.session.execute(organisations):
+        by_type["invited"][type_id] = by_type["invited"].get(type_id, 0) + n
+        organisations_invited += n
+    totals = {stage: sum(by_gender[stage].values()) for stage in stages}
+    totals["invited"] += organisations_invited
+    aggregate = db.session.scalar(sa.select(AggregateAttendance).where(
+        AggregateAttendance.meeting_id == meeting.id))
+    return Funnel(by_gender, by_type, totals, aggregate)

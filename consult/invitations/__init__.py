@@ -1,0 +1,1 @@
+"""Invitations: audiences from the directory, batches written with their mail, personal links."""

@@ -1,0 +1,533 @@
+"""Audiences, invitation batches and what the invited answer.
+
+A batch is written in one transaction, in a number of SQL statements that does not grow
+with the audience: one query for the recipients, one for who is already invited, bulk
+inserts for invitations and outbox messages, and one INSERT … SELECT per language for the
+calendar attachments. Each mail is rendered once per language (and set of meetings) with
+placeholders, then personalised by substitution — rendering a template per person would
+make a batch of 10,000 take minutes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from flask import current_app, render_template, url_for
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, URLSafeSerializer
+from markupsafe import escape
+
+from consult.auth.models import User
+from consult.db import utcnow
+from consult.directory.models import Contact, Organisation, StakeholderType
+from consult.events.calendar import build_calendar
+from consult.events.models import Meeting, Series
+from consult.extensions import db
+from consult.groups.models import Membership
+from consult.i18n import CONTENT_LANGUAGES, localized
+from consult.invitations.models import (
+    Invitation,
+    InvitationBatch,
+    InvitationStatus,
+    Response,
+    new_token,
+)
+from consult.mail.models import OutboxAttachment, OutboxMessage, OutboxStatus
+from consult.mail.services import display_name_safe, header_safe
+
+# --- audiences --------------------------------------------------------------------------
+
+
+@dataclass
+class Audience:
+    """Who to invite: directory filters, people left out by hand, persons or organisations."""
+
+    types: list[str] = field(default_factory=list)  # stakeholder type codes; empty: all
+    region: str = ""
+    municipality: str = ""
+    language: str = ""
+    tag: str = ""
+    group: int | None = None  # working group: its current members
+    q: str = ""
+    exclude: set[int] = field(default_factory=set)
+    organisations: bool = False  # invite organisations, which name their delegates
+    max_delegates: int = 2
+
+    def describe(self) -> dict:
+        return {"types": self.types, "region": self.region, "municipality": self.municipality,
+                "language": self.language, "tag": self.tag, "group": self.group, "q": self.q,
+                "excluded": sorted(self.exclude), "organisations": self.organisations,
+                "max_delegates": self.max_delegates if self.organisations else None}
+
+
+def _type_ids(codes: list[str]):
+    return sa.select(StakeholderType.id).where(StakeholderType.code.in_(codes))
+
+
+def contact_audience_query(audience: Audience):
+    """Contacts with an address who did not unsubscribe, matching the audience's filters."""
+    from consult.directory.models import search_key
+
+    query = (
+        sa.select(Contact)
+        .outerjoin(Organisation, Contact.organisation_id == Organisation.id)
+        .where(Contact.archived_at.is_(None), Contact.unsubscribed_at.is_(None),
+               Contact.email.is_not(None), Contact.email != "")
+    )
+    if audience.types:
+        kinds = _type_ids(audience.types)
+        query = query.where(sa.or_(
+            Contact.stakeholder_type_id.in_(kinds),
+            sa.and_(Contact.stakeholder_type_id.is_(None),
+                    Organisation.stakeholder_type_id.in_(kinds)),
+        ))
+    if audience.region:
+        query = query.where(Contact.region == audience.region)
+    if audience.municipality:
+        query = query.where(Contact.municipality == audience.municipality)
+    if audience.language:
+        query = query.where(Contact.language == audience.language)
+    if audience.tag:
+        # tags are a JSON list; its text holds the tag exactly as json.dumps writes it
+        query = query.where(sa.cast(Contact.tags, sa.Text).contains(
+            json.dumps(audience.tag), autoescape=True))
+    if audience.group:
+        members = sa.select(Membership.contact_id).where(
+            Membership.group_id == audience.group, Membership.current_on(date.today()))
+        query = query.where(Contact.id.in_(members))
+    if audience.q:
+        for word in search_key(audience.q).split():
+            query = query.where(Contact.search_text.contains(word, autoescape=True))
+    if audience.exclude:
+        query = query.where(Contact.id.not_in(audience.exclude))
+    return query.order_by(Contact.name, Contact.id)
+
+
+def organisation_audience_query(audience: Audience):
+    from consult.directory.models import search_key
+
+    query = sa.select(Organisation).where(
+        Organisation.archived_at.is_(None), Organisation.email != "",
+        Organisation.unsubscribed_at.is_(None))
+    if audience.types:
+        query = query.where(Organisation.stakeholder_type_id.in_(_type_ids(audience.types)))
+    if audience.region:
+        query = query.where(Organisation.region == audience.region)
+    if audience.municipality:
+        query = query.where(Organisation.municipality == audience.municipality)
+    if audience.q:
+        for word in search_key(audience.q).split():
+            query = query.where(Organisation.search_text.contains(word, autoescape=True))
+    if audience.exclude:
+        query = query.where(Organisation.id.not_in(audience.exclude))
+    return query.order_by(Organisation.name, Organisation.id)
+
+
+def audience_query(audience: Audience):
+    if audience.organisations:
+        return organisation_audience_query(audience)
+    return contact_audience_query(audience)
+
+
+def audience_count(audience: Audience) -> int:
+    query = audience_query(audience).order_by(None).with_only_columns(sa.func.count())
+    return db.session.scalar(query)
+
+
+# --- unsubscribing ------------------------------------------------------------------------
+
+def _unsubscribe_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="unsubscribe")
+
+
+def unsubscribe_token(kind: str, ident: int) -> str:
+    """A signed, unguessable link for one contact ("c") or organisation ("o")."""
+    return _unsubscribe_serializer().dumps([kind, ident])
+
+
+def unsubscriber(token: str) -> Contact | Organisation | None:
+    try:
+        kind, ident = _unsubscribe_serializer().loads(token)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    model = {"c": Contact, "o": Organisation}.get(kind)
+    return db.session.get(model, ident) if model and isinstance(ident, int) else None
+
+
+def unsubscribe(who: Contact | Organisation) -> None:
+    if who.unsubscribed_at is None:
+        who.unsubscribed_at = utcnow()
+
+
+def unsubscribe_headers(url: str) -> dict:
+    """RFC 2369 and RFC 8058: mail programs show an "unsubscribe" button that works in one
+    click."""
+    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+
+
+# --- the mail -------------------------------------------------------------------------------
+
+NAME = "⟦name⟧"
+UNSUBSCRIBE = "⟦unsubscribe⟧"
+
+
+def link_placeholder(meeting: Meeting) -> str:
+    return f"⟦link:{meeting.id}⟧"
+
+
+def mail_language(contact_language: str, meetings: list[Meeting]) -> str:
+    """The contact's language if we have one, else the meetings' main language."""
+    if contact_language in CONTENT_LANGUAGES:
+        return contact_language
+    main = meetings[0].main_language if meetings else "en"
+    return main if main in CONTENT_LANGUAGES else "en"
+
+
+def sender_for(series: Series | None) -> str | None:
+    """The series' name before the installation's own address (mail must come from a domain
+    that may send it; answers go to the series' reply-to)."""
+    if series is None or not series.mail_from_name:
+        return None
+    address = current_app.config["MAIL_DEFAULT_SENDER"]
+    if isinstance(address, tuple):
+        address = address[1]
+    elif "<" in address:
+        address = address.rsplit("<", 1)[1].rstrip(">")
+    return f"{display_name_safe(series.mail_from_name)} <{address}>"
+
+
+def series_of(meetings: list[Meeting]) -> Series | None:
+    return meetings[0].series if meetings else None
+
+
+def _subject(meetings: list[Meeting]) -> str:
+    series = series_of(meetings)
+    if len(meetings) == 1:
+        return str(_l("Invitation: %(title)s", title=localized(
+            meetings[0].title, meetings[0].main_language) or meetings[0].display_title))
+    title = localized(series.title, series.main_language) if series else ""
+    return str(_l("Invitation to %(n)s meetings: %(title)s", n=len(meetings), title=title))
+
+
+@dataclass
+class RenderedMail:
+    subject: str
+    text: str
+    html: str
+
+
+def render_invitation(meetings: list[Meeting], locale: str, for_organisation: bool,
+                      max_delegates: int = 1) -> RenderedMail:
+    """The invitation in ``locale`` with placeholders for the personal parts."""
+    with force_locale(locale):
+        subject = _subject(meetings)
+        context = dict(
+            meetings=meetings, series=series_of(meetings), name=NAME, locale=locale,
+            link=link_placeholder, unsubscribe_url=UNSUBSCRIBE, subject=subject,
+            for_organisation=for_organisation, max_delegates=max_delegates,
+        )
+        return RenderedMail(
+            subject, render_template("mail/invitation.txt", **context),
+            render_template("mail/invitation.html", **context),
+        )
+
+
+def personalise(mail: RenderedMail, name: str, links: dict[str, str], unsubscribe_url: str,
+                html: bool) -> str:
+    body = mail.html if html else mail.text
+    values = {NAME: name, UNSUBSCRIBE: unsubscribe_url, **links}
+    for placeholder, value in values.items():
+        body = body.replace(placeholder, str(escape(value)) if html else value)
+    return body
+
+
+def _external_url(endpoint: str, token: str) -> str:
+    return url_for(endpoint, token=token, _external=True)
+
+
+def preview(meetings: list[Meeting], locale: str, for_organisation: bool = False,
+            max_delegates: int = 1) -> RenderedMail:
+    """What a recipient in ``locale`` reads, with a sample name and links."""
+    mail = render_invitation(meetings, locale, for_organisation, max_delegates)
+    with force_locale(locale):
+        sample = str(_l("Name Surname"))
+    link = _external_url("invitations.respond", "…")
+    links = {link_placeholder(m): link for m in meetings}
+    unsubscribe_url = _external_url("invitations.unsubscribe_page", "…")
+    return RenderedMail(
+        mail.subject,
+        personalise(mail, sample, links, unsubscribe_url, html=False),
+        personalise(mail, sample, links, unsubscribe_url, html=True),
+    )
+
+
+# --- batches -------------------------------------------------------------------------------
+
+class NothingToSend(ValueError):
+    pass
+
+
+@dataclass
+class _Recipient:
+    kind: str  # "c" or "o"
+    ident: int
+    email: str
+    name: str
+    locale: str
+
+
+def _recipients(audience: Audience, meetings: list[Meeting]) -> list[_Recipient]:
+    if audience.organisations:
+        rows = db.session.execute(
+            audience_query(audience).with_only_columns(
+                Organisation.id, Organisation.email, Organisation.name))
+        return [_Recipient("o", ident, email.lower(), name, mail_language("", meetings))
+                for ident, email, name in rows]
+    rows = db.session.execute(
+        audience_query(audience).with_only_columns(
+            Contact.id, Contact.email, Contact.name, Contact.language))
+    return [_Recipient("c", ident, email, name, mail_language(language, meetings))
+            for ident, email, name, language in rows]
+
+
+def create_batch(meetings: list[Meeting], audience: Audience, by: User | None,
+                 resend: bool = False) -> InvitationBatch:
+    """Write the invitations and their mails for ``audience`` in the current transaction.
+
+    People already invited to a meeting are skipped for it, unless ``resend``: then they get
+    the mail again, with the same personal link.
+    """
+    meetings = sorted(meetings, key=lambda m: m.starts_at)
+    if not meetings:
+        raise NothingToSend("no meetings")
+    recipients = _recipients(audience, meetings)
+    owner = Invitation.organisation_id if audience.organisations else Invitation.contact_id
+    existing = {
+        (meeting_id, ident): (invitation_id, token)
+        for meeting_id, ident, invitation_id, token in db.session.execute(
+            sa.select(Invitation.meeting_id, owner, Invitation.id, Invitation.token).where(
+                Invitation.meeting_id.in_([m.id for m in meetings]), owner.is_not(None)))
+    }
+    series = series_of(meetings)
+    batch = InvitationBatch(series=series, created_by=by, audience=audience.describe(),
+                            meeting_ids=[m.id for m in meetings])
+    db.session.add(batch)
+    db.session.flush()
+
+    link_base = _external_url("invitations.respond", "TOKEN")
+    unsubscribe_base = _external_url("invitations.unsubscribe_page", "TOKEN")
+    sender = sender_for(series)
+    reply_to = series.reply_to if series and series.reply_to else None
+    max_delegates = audience.max_delegates if audience.organisations else 1
+    rendered: dict[tuple, RenderedMail] = {}
+    new_rows, resent_rows, messages = [], [], []
+    message_sets: dict[str, tuple] = {}
+    now = utcnow()
+    for person in recipients:
+        mail_key = f"invitation:{batch.id}:{person.kind}{person.ident}"
+        tokens = {}
+        for meeting in meetings:
+            found = existing.get((meeting.id, person.ident))
+            if found and not resend:
+                continue
+            if found:
+                tokens[meeting.id] = found[1]
+                resent_rows.append({"id": found[0], "mail_key": mail_key, "email": person.email})
+                continue
+            token = new_token()
+            tokens[meeting.id] = token
+            new_rows.append({
+                "meeting_id": meeting.id, "batch_id": batch.id, "token": token,
+                "contact_id": person.ident if person.kind == "c" else None,
+                "organisation_id": person.ident if person.kind == "o" else None,
+                "email": person.email, "name": person.name, "locale": person.locale,
+                "max_delegates": max_delegates, "mail_key": mail_key,
+                "response": Response.NONE, "decline_reason": "", "created_at": now,
+            })
+        if not tokens:
+            continue
+        chosen = [m for m in meetings if m.id in tokens]
+        key = (person.locale, tuple(m.id for m in chosen))
+        if key not in rendered:
+            rendered[key] = render_invitation(chosen, person.locale, audience.organisations,
+                                              max_delegates)
+        mail = rendered[key]
+        message_sets[mail_key] = key
+        links = {link_placeholder(m): link_base.replace("TOKEN", tokens[m.id]) for m in chosen}
+        unsubscribe_url = unsubscribe_base.replace(
+            "TOKEN", unsubscribe_token(person.kind, person.ident))
+        messages.append({
+            "dedupe_key": mail_key, "topic": "invitations.invitation", "batch": batch.mail_batch,
+            "recipient": header_safe(person.email),
+            "recipient_name": display_name_safe(person.name),
+            "sender": sender, "reply_to": header_safe(reply_to) if reply_to else None,
+            "locale": person.locale, "subject": header_safe(mail.subject),
+            "body_text": personalise(mail, person.name, links, unsubscribe_url, html=False),
+            "body_html": personalise(mail, person.name, links, unsubscribe_url, html=True),
+            "headers": unsubscribe_headers(unsubscribe_url),
+            "status": OutboxStatus.PENDING, "attempts": 0, "next_attempt_at": now,
+            "created_at": now,
+        })
+    if not messages:
+        raise NothingToSend("everyone is invited already")
+    if new_rows:
+        db.session.execute(sa.insert(Invitation), new_rows)
+    if resent_rows:
+        db.session.execute(sa.update(Invitation), resent_rows)
+    db.session.execute(sa.insert(OutboxMessage), messages)
+    # one calendar per language and set of meetings, attached with one statement each
+    shared_language = len(rendered) > len({locale for locale, _ in rendered})
+    for locale, meeting_ids in rendered:
+        chosen = [m for m in meetings if m.id in meeting_ids]
+        ics = build_calendar(chosen, method="PUBLISH", locale=locale)
+        rows = sa.select(
+            OutboxMessage.id, sa.literal("invitation.ics"),
+            sa.literal("text/calendar; method=PUBLISH"), sa.literal(ics, sa.LargeBinary),
+        ).where(OutboxMessage.batch == batch.mail_batch, OutboxMessage.locale == locale)
+        if shared_language:  # several sets of meetings in this language: name the messages
+            keys = [k for k, chosen in message_sets.items() if chosen == (locale, meeting_ids)]
+            rows = rows.where(OutboxMessage.dedupe_key.in_(keys))
+        db.session.execute(sa.insert(OutboxAttachment).from_select(
+            ["message_id", "filename", "content_type", "data"], rows))
+    batch.total = len(messages)
+    return batch
+
+
+# --- sending control ------------------------------------------------------------------------
+
+def batch_progress(batch: InvitationBatch) -> dict:
+    rows = db.session.execute(
+        sa.select(OutboxMessage.status, sa.func.count())
+        .where(OutboxMessage.batch == batch.mail_batch).group_by(OutboxMessage.status))
+    counts = {status.value: 0 for status in OutboxStatus}
+    counts.update({status.value: n for status, n in rows})
+    done = counts["sent"] + counts["failed"] + counts["withdrawn"]
+    return {"batch": batch.id, "total": batch.total, "sent": counts["sent"],
+            "failed": counts["failed"], "paused": counts["held"], "withdrawn": counts["withdrawn"],
+            "waiting": counts["pending"] + counts["sending"], "done": done >= batch.total,
+            "percent": round(100 * counts["sent"] / batch.total) if batch.total else 100}
+
+
+def _set_status(batch: InvitationBatch, from_: tuple[OutboxStatus, ...], to: OutboxStatus,
+                **values) -> int:
+    result = db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.batch == batch.mail_batch, OutboxMessage.status.in_(from_))
+        .values(status=to, **values)
+        .execution_options(synchronize_session=False))
+    return result.rowcount
+
+
+def pause(batch: InvitationBatch) -> int:
+    """Hold what has not gone yet; a mail already handed to the server cannot be called back."""
+    return _set_status(batch, (OutboxStatus.PENDING,), OutboxStatus.HELD)
+
+
+def resume(batch: InvitationBatch) -> int:
+    return _set_status(batch, (OutboxStatus.HELD,), OutboxStatus.PENDING,
+                       next_attempt_at=utcnow())
+
+
+def stop(batch: InvitationBatch) -> int:
+    return _set_status(batch, (OutboxStatus.PENDING, OutboxStatus.HELD), OutboxStatus.WITHDRAWN)
+
+
+def retry_failed(batch: InvitationBatch) -> int:
+    """Send the failed mails again, to the address the directory has now (the organizer may
+    have corrected it)."""
+    failed = db.session.scalars(sa.select(OutboxMessage).where(
+        OutboxMessage.batch == batch.mail_batch, OutboxMessage.status == OutboxStatus.FAILED))
+    count = 0
+    for message in failed:
+        invitation = db.session.scalar(
+            sa.select(Invitation).where(Invitation.mail_key == message.dedupe_key).limit(1))
+        owner = (invitation.contact or invitation.organisation) if invitation else None
+        if owner is not None and owner.email and not owner.unsubscribed_at:
+            address = owner.email.lower()
+            message.recipient = address
+            db.session.execute(sa.update(Invitation).where(
+                Invitation.mail_key == message.dedupe_key).values(email=address))
+        message.status = OutboxStatus.PENDING
+        message.attempts = 0
+        message.next_attempt_at = utcnow()
+        message.lease_until = None
+        message.claimed_by = None
+        count += 1
+    return count
+
+
+def running_batches(meeting: Meeting) -> list[InvitationBatch]:
+    batches = sa.select(Invitation.batch_id).where(Invitation.meeting_id == meeting.id)
+    return list(db.session.scalars(
+        sa.select(InvitationBatch).where(InvitationBatch.id.in_(batches))
+        .order_by(InvitationBatch.created_at.desc())))
+
+
+# --- status of each invitation ---------------------------------------------------------------
+
+def status_expression():
+    return sa.case(
+        (Invitation.response == Response.REGISTERED, InvitationStatus.REGISTERED.value),
+        (Invitation.response == Response.DECLINED, InvitationStatus.DECLINED.value),
+        (OutboxMessage.status == OutboxStatus.SENT, InvitationStatus.SENT.value),
+        (OutboxMessage.status == OutboxStatus.FAILED, InvitationStatus.FAILED.value),
+        (OutboxMessage.status == OutboxStatus.WITHDRAWN, InvitationStatus.WITHDRAWN.value),
+        else_=InvitationStatus.QUEUED.value,
+    )
+
+
+def invitations_query(meeting: Meeting, status: str = ""):
+    """(invitation, status, last mail error) rows of a meeting, filterable by status."""
+    status_value = status_expression().label("status")
+    query = (
+        sa.select(Invitation, status_value, OutboxMessage.last_error)
+        .outerjoin(OutboxMessage, OutboxMessage.dedupe_key == Invitation.mail_key)
+        .where(Invitation.meeting_id == meeting.id)
+    )
+    if status:
+        query = query.where(status_expression() == status)
+    return query.order_by(Invitation.name, Invitation.id)
+
+
+def status_counts(meeting: Meeting) -> dict[InvitationStatus, int]:
+    status_value = status_expression()
+    rows = db.session.execute(
+        sa.select(status_value, sa.func.count())
+        .select_from(Invitation)
+        .outerjoin(OutboxMessage, OutboxMessage.dedupe_key == Invitation.mail_key)
+        .where(Invitation.meeting_id == meeting.id)
+        .group_by(status_value))
+    counts = dict.fromkeys(InvitationStatus, 0)
+    counts.update({InvitationStatus(value): n for value, n in rows})
+    return counts
+
+
+# --- answers ----------------------------------------------------------------------------------
+
+def by_token(token: str) -> Invitation | None:
+    if not token or len(token) > 64:
+        return None
+    return db.session.scalar(sa.select(Invitation).where(Invitation.token == token))
+
+
+def decline(invitation: Invitation, reason: str) -> None:
+    invitation.response = Response.DECLINED
+    invitation.responded_at = utcnow()
+    invitation.decline_reason = reason.strip()[:2000]
+
+
+def registered_through(invitation: Invitation) -> None:
+    invitation.response = Response.REGISTERED
+    invitation.responded_at = utcnow()
+
+
+def group_by_locale(invitations) -> dict[str, list]:
+    grouped = defaultdict(list)
+    for invitation in invitations:
+        grouped[invitation.locale].append(invitation)
+    return grouped

@@ -1,0 +1,1 @@
+"""Registrations: the public form, seats and the waiting list, personal manage links."""

@@ -1,0 +1,158 @@
+"""Personal data over time: what a participant can download, retention, erasure on request.
+
+Anonymising keeps everything reports count — gender, stakeholder type, region, status,
+attendance, the organisation as an institution — and replaces what identifies a person. The
+e-mail address becomes a keyed pseudonym (the same person keeps the same pseudonym), so
+"unique people" and "first-time vs returning" figures do not change either.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from consult.attendance.models import Attendance
+from consult.auth.models import User
+from consult.db import utcnow
+from consult.directory.models import Contact
+from consult.events.models import Meeting
+from consult.extensions import db
+from consult.invitations.models import Invitation
+from consult.registrations.models import ErasureLog, Registration
+
+ANONYMISED_DOMAIN = "anonymised.invalid"  # RFC 2606: can never receive mail
+
+
+def pseudonym(email: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(key, email.strip().lower().encode(), hashlib.sha256).hexdigest()[:20]
+    return f"{digest}@{ANONYMISED_DOMAIN}"
+
+
+def anonymise_registration(registration: Registration, keep_contact: bool = True) -> None:
+    if registration.anonymised_at is None:
+        registration.email = pseudonym(registration.email)
+    registration.name = ""
+    registration.phone = ""
+    registration.position = ""
+    registration.accessibility_needs = ""
+    registration.interpretation_language = ""
+    registration.answers = {}
+    registration.status_reason = ""
+    registration.search_text = ""
+    registration.organisation_name = ""
+    if not keep_contact:
+        registration.contact_id = None
+    registration.anonymised_at = registration.anonymised_at or utcnow()
+
+
+def anonymise_invitation(invitation: Invitation, keep_contact: bool = True) -> None:
+    invitation.email = pseudonym(invitation.email) if "@" in invitation.email and \
+        not invitation.email.endswith(ANONYMISED_DOMAIN) else invitation.email
+    if invitation.contact_id is not None:
+        invitation.name = ""
+        invitation.decline_reason = ""
+        if not keep_contact:
+            invitation.contact_id = None
+
+
+def retention_cutoff(now: datetime | None = None) -> datetime:
+    months = current_app.config["RETENTION_MONTHS"]
+    return (now or utcnow()) - timedelta(days=round(months * 30.44))
+
+
+def apply_retention(now: datetime | None = None, dry_run: bool = False) -> dict[str, int]:
+    """Anonymise the registrations (and invitations) of meetings that ended more than
+    RETENTION_MONTHS ago."""
+    cutoff = retention_cutoff(now)
+    old_meetings = sa.select(Meeting.id).where(Meeting.ends_at < cutoff)
+    registrations = db.session.scalars(sa.select(Registration).where(
+        Registration.meeting_id.in_(old_meetings), Registration.anonymised_at.is_(None))).all()
+    invitations = db.session.scalars(sa.select(Invitation).where(
+        Invitation.meeting_id.in_(old_meetings), Invitation.contact_id.is_not(None),
+        Invitation.name != "")).all()
+    counts = {"registrations": len(registrations), "invitations": len(invitations)}
+    if dry_run:
+        return counts
+    for registration in registrations:
+        anonymise_registration(registration)
+    for invitation in invitations:
+        anonymise_invitation(invitation)
+    if registrations or invitations:
+        db.session.add(ErasureLog(kind="retention", registrations=len(registrations),
+                                  reason=f"meetings ended before {cutoff:%Y-%m-%d}"))
+    return counts
+
+
+def erase_contact(contact: Contact, by: User | None, reason: str) -> dict[str, int]:
+    """Erase a person on request: their registrations and invitations are anonymised, the
+    directory entry keeps only what counts (gender, type, region) and is archived. Logged."""
+    registrations = db.session.scalars(sa.select(Registration).where(
+        sa.or_(Registration.contact_id == contact.id,
+               Registration.email == (contact.email or "\x00")))).all()
+    for registration in registrations:
+        anonymise_registration(registration, keep_contact=False)
+    invitations = db.session.scalars(sa.select(Invitation).where(
+        Invitation.contact_id == contact.id)).all()
+    for invitation in invitations:
+        anonymise_invitation(invitation)
+    contact.name = "—"
+    contact.email = None
+    contact.phone = ""
+    contact.position = ""
+    contact.tags = []
+    contact.search_text = ""
+    contact.archived_at = contact.archived_at or utcnow()
+    contact.unsubscribed_at = contact.unsubscribed_at or utcnow()
+    db.session.add(ErasureLog(kind="request", registrations=len(registrations), contacts=1,
+                              reason=reason.strip()[:2000], by_id=by.id if by else None))
+    return {"registrations": len(registrations), "invitations": len(invitations)}
+
+
+def personal_data(registration: Registration) -> dict:
+    """Everything we hold about the person behind a registration, for them to download."""
+    email = registration.email
+    rows = db.session.scalars(sa.select(Registration).where(
+        Registration.email == email).order_by(Registration.created_at)).all()
+    attended = set(db.session.scalars(sa.select(Attendance.registration_id).where(
+        Attendance.registration_id.in_([r.id for r in rows]))))
+    contact = registration.contact
+    data = {
+        "exported_at": utcnow().isoformat(),
+        "registrations": [{
+            "meeting": r.meeting.display_title,
+            "meeting_starts": r.meeting.local_start.isoformat(),
+            "status": r.status.value,
+            "name": r.name, "email": r.email, "gender": r.gender.value,
+            "organisation": r.organisation_name,
+            "stakeholder_type": r.stakeholder_type.code if r.stakeholder_type else "",
+            "region": r.region, "position": r.position, "phone": r.phone,
+            "accessibility_needs": r.accessibility_needs,
+            "interpretation_language": r.interpretation_language,
+            "publish_consent": r.publish_consent,
+            "sensitive_answer": r.sensitive_answer,
+            "consent_text": r.consent_text, "consent_version": r.consent_version,
+            "registered_at": r.created_at.isoformat(),
+            "attended": r.id in attended,
+        } for r in rows],
+    }
+    if contact is not None:
+        data["directory"] = {
+            "name": contact.name, "email": contact.email, "phone": contact.phone,
+            "gender": contact.gender.value, "position": contact.position,
+            "organisation": contact.organisation.name if contact.organisation else "",
+            "region": contact.region, "municipality": contact.municipality,
+            "language": contact.language, "tags": contact.tags,
+            "unsubscribed_at": contact.unsubscribed_at.isoformat()
+            if contact.unsubscribed_at else None,
+        }
+        data["invitations"] = [{
+            "meeting": i.meeting.display_title, "sent_to": i.email,
+            "answer": i.response.value, "decline_reason": i.decline_reason,
+        } for i in db.session.scalars(sa.select(Invitation).where(
+            Invitation.contact_id == contact.id))]
+    return data

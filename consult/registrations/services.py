@@ -1,0 +1,409 @@
+"""Seats, the waiting list, and the mails registrations cause.
+
+Every seat decision takes the meeting's row lock first and counts after it: counting
+before the lock lets two concurrent requests both see the last free seat.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+
+from consult.db import utcnow
+from consult.directory.models import Contact, Gender, Organisation
+from consult.events import services as events
+from consult.events.calendar import build_calendar
+from consult.events.models import Meeting, RegistrationMode
+from consult.extensions import db
+from consult.i18n import CONTENT_LANGUAGES
+from consult.invitations.models import Invitation
+from consult.invitations.services import registered_through, sender_for
+from consult.mail.services import Attachment, queue_mail
+from consult.registrations.models import (
+    ACTIVE_STATUSES,
+    Registration,
+    RegistrationStatus,
+)
+
+CONSENT_VERSION = "2026-11"
+CONSENT_TEXT = _l(
+    "I agree that the organizers process the data in this form to organise this meeting, "
+    "send me messages about it, and report participation (by gender and stakeholder type, "
+    "never by name) to the funder. I can see, change or delete my data through the link "
+    "in my confirmation e-mail."
+)
+
+
+def lock_meeting(meeting_id: int) -> None:
+    """Take the meeting's write lock for the rest of the transaction.
+
+    An UPDATE locks the row on PostgreSQL and takes SQLite's write lock, so concurrent seat
+    decisions for one meeting queue up behind each other on both databases.
+    """
+    db.session.execute(
+        sa.text("UPDATE meetings SET sequence = sequence WHERE id = :id"), {"id": meeting_id})
+
+
+def confirmed_count(meeting_id: int) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Registration).where(
+        Registration.meeting_id == meeting_id,
+        Registration.status == RegistrationStatus.CONFIRMED))
+
+
+def _seats_taken(meeting: Meeting) -> int:
+    return confirmed_count(meeting.id) if meeting.id else 0
+
+
+def _registered_people(meeting: Meeting):
+    rows = db.session.execute(sa.select(
+        Registration.email, Registration.name, Registration.locale).where(
+        Registration.meeting_id == meeting.id, Registration.status.in_(ACTIVE_STATUSES)))
+    return [events.Recipient(email, name, locale) for email, name, locale in rows]
+
+
+def install_hooks() -> None:
+    """Tell the meetings package who holds seats and who hears about changes."""
+    if _seats_taken not in events.SEATS_TAKEN:
+        events.SEATS_TAKEN.append(_seats_taken)
+    if _registered_people not in events.RECIPIENT_PROVIDERS:
+        events.RECIPIENT_PROVIDERS.append(_registered_people)
+
+
+class RegistrationRefused(Exception):
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+@dataclass
+class Outcome:
+    registration: Registration
+    created: bool  # False: this e-mail was registered already
+
+
+FIELDS = ("name", "gender", "organisation_name", "stakeholder_type_id", "region", "municipality",
+          "position", "phone", "accessibility_needs", "interpretation_language")
+
+
+def _find_contact(email: str, data: dict) -> Contact:
+    contact = db.session.scalar(sa.select(Contact).where(Contact.email == email))
+    if contact is None:
+        contact = Contact(
+            email=email, name=data["name"], gender=data.get("gender", Gender.UNDISCLOSED),
+            position=data.get("position", ""), region=data.get("region", ""),
+            municipality=data.get("municipality", ""), phone=data.get("phone", ""),
+            language=data.get("locale", ""), stakeholder_type_id=data.get("stakeholder_type_id"),
+        )
+        if data.get("organisation_name"):
+            contact.organisation = db.session.scalar(sa.select(Organisation).where(
+                sa.func.lower(Organisation.name) == data["organisation_name"].lower()))
+        contact.refresh_search()
+        db.session.add(contact)
+    return contact
+
+
+def register(meeting: Meeting, data: dict, invitation: Invitation | None = None,
+             now=None, organizer: bool = False) -> Outcome:
+    """Register ``data["email"]`` for ``meeting`` in the current transaction (commit after).
+
+    Raises RegistrationRefused when the meeting takes no registration from this person. An
+    ``organizer`` typing in a registration is not bound by the window or invitation-only
+    mode, only by a cancellation; seats and the waiting list apply to everyone.
+    """
+    now = now or utcnow()
+    email = data["email"].strip().lower()
+    lock_meeting(meeting.id)
+    db.session.refresh(meeting)
+    state = events.registration_state(meeting, now)
+    invited = invitation is not None and invitation.meeting_id == meeting.id
+    if state is events.RegistrationState.CANCELLED or (not organizer and state in (
+            events.RegistrationState.CLOSED, events.RegistrationState.NOT_YET)):
+        raise RegistrationRefused(events.REGISTRATION_STATE_LABELS[state])
+    if meeting.registration_mode is RegistrationMode.INVITATION and not (invited or organizer):
+        raise RegistrationRefused(_l("This meeting is by invitation only. Please use the "
+                                     "personal link from your invitation."))
+    existing = db.session.scalar(sa.select(Registration).where(
+        Registration.meeting_id == meeting.id, Registration.email == email))
+    if existing is not None and existing.is_active:
+        return Outcome(existing, False)
+    if invited and invitation.for_organisation:
+        delegates = db.session.scalar(sa.select(sa.func.count()).select_from(Registration).where(
+            Registration.invitation_id == invitation.id,
+            Registration.status.in_(ACTIVE_STATUSES)))
+        if delegates >= invitation.max_delegates:
+            raise RegistrationRefused(_l(
+                "Your organisation has named all the delegates it was invited to send."))
+
+    if meeting.registration_mode is RegistrationMode.APPROVAL:
+        status = RegistrationStatus.PENDING
+    elif meeting.capacity is not None and confirmed_count(meeting.id) >= meeting.capacity:
+        status = RegistrationStatus.WAITLISTED
+    else:
+        status = RegistrationStatus.CONFIRMED
+
+    registration = existing or Registration(meeting=meeting, email=email)
+    for name in FIELDS:
+        if name in data:
+            setattr(registration, name, data[name])
+    registration.locale = data.get("locale") or registration.locale or "en"
+    registration.answers = data.get("answers", {})
+    registration.publish_consent = bool(data.get("publish_consent"))
+    registration.sensitive_answer = data.get("sensitive_answer") if any(
+        (meeting.sensitive_question or {}).values()) else None
+    with force_locale(registration.locale):
+        registration.consent_text = str(CONSENT_TEXT)
+    registration.consent_version = CONSENT_VERSION
+    registration.status = status
+    registration.cancelled_at = None
+    registration.created_at = now
+    if invited:
+        registration.invitation = invitation
+        if invitation.organisation_id and not registration.organisation_name:
+            registration.organisation_name = invitation.organisation.name
+        registration.organisation_id = invitation.organisation_id or registration.organisation_id
+        registered_through(invitation)
+    if invited and invitation.contact is not None and not invitation.for_organisation:
+        registration.contact = invitation.contact
+    else:
+        registration.contact = _find_contact(email, data)
+    if registration.contact is not None and registration.organisation_id is None:
+        registration.organisation_id = registration.contact.organisation_id
+    if registration.stakeholder_type_id is None and registration.contact is not None:
+        kind = registration.contact.stakeholder_type
+        registration.stakeholder_type_id = kind.id if kind else None
+    registration.refresh_search()
+    db.session.add(registration)
+    db.session.flush()
+    send_status_mail(registration)
+    return Outcome(registration, True)
+
+
+def cancel(registration: Registration, by_participant: bool = True) -> Registration | None:
+    """Cancel and free the seat; returns the waitlisted person promoted into it, if any."""
+    lock_meeting(registration.meeting_id)
+    db.session.refresh(registration)
+    if not registration.is_active:
+        return None
+    had_seat = registration.status is RegistrationStatus.CONFIRMED
+    registration.status = RegistrationStatus.CANCELLED
+    registration.cancelled_at = utcnow()
+    db.session.flush()
+    send_status_mail(registration, had_seat=had_seat)
+    return promote_waitlisted(registration.meeting) if had_seat else None
+
+
+def promote_waitlisted(meeting: Meeting, skip: Registration | None = None
+                       ) -> Registration | None:
+    """Give a free seat to the first on the waiting list (call with the meeting locked);
+    ``skip``: someone the organizer just moved to the list, who must not get it back."""
+    if meeting.capacity is not None and confirmed_count(meeting.id) >= meeting.capacity:
+        return None
+    query = sa.select(Registration).where(
+        Registration.meeting_id == meeting.id,
+        Registration.status == RegistrationStatus.WAITLISTED,
+    )
+    if skip is not None:
+        query = query.where(Registration.id != skip.id)
+    first = db.session.scalar(query.order_by(Registration.created_at, Registration.id).limit(1))
+    if first is None:
+        return None
+    first.status = RegistrationStatus.CONFIRMED
+    db.session.flush()
+    send_status_mail(first, promoted=True)
+    return first
+
+
+def by_token(token: str) -> Registration | None:
+    if not token or len(token) > 64:
+        return None
+    return db.session.scalar(sa.select(Registration).where(Registration.token == token))
+
+
+SUBJECTS = {
+    RegistrationStatus.CONFIRMED: _l("Registered: %(title)s"),
+    RegistrationStatus.WAITLISTED: _l("Waiting list: %(title)s"),
+    RegistrationStatus.PENDING: _l("Registration received: %(title)s"),
+    RegistrationStatus.REJECTED: _l("Registration not accepted: %(title)s"),
+    RegistrationStatus.CANCELLED: _l("Registration cancelled: %(title)s"),
+}
+
+
+def checkin_code(registration: Registration) -> bytes:
+    """A QR code to show at the door: it opens this person's check-in on an organizer's
+    phone (signed-in organizers of the meeting only)."""
+    from flask import url_for
+
+    url = url_for("attendance.checkin_by_code", token=registration.token, _external=True)
+    return qr_png(qr_code(url))
+
+
+def qr_code(url: str):
+    """A fixed mask pattern: any of the eight is valid, and trying all eight (segno's
+    default) made this the slowest step of registering."""
+    import segno
+
+    return segno.make_qr(url, error="m", mask=2)
+
+
+def qr_png(code, scale: int = 6, border: int = 4) -> bytes:
+    """The code as a black-on-white PNG, drawn with Pillow (C) rather than segno's
+    pure-Python PNG writer."""
+    import io
+
+    from PIL import Image
+
+    size = len(code.matrix)
+    pixels = bytes(0 if dark else 255 for row in code.matrix for dark in row)
+    image = Image.frombytes("L", (size, size), pixels)
+    framed = Image.new("L", (size + 2 * border, size + 2 * border), 255)
+    framed.paste(image, (border, border))
+    framed = framed.resize((framed.width * scale, framed.height * scale), Image.NEAREST)
+    buffer = io.BytesIO()
+    framed.convert("1").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def send_status_mail(registration: Registration, promoted: bool = False,
+                     had_seat: bool = False) -> None:
+    """The mail that tells the person where they stand, with a calendar entry where one
+    belongs: REQUEST with them as attendee when they have a seat, CANCEL when they gave it
+    up."""
+    from consult.events.models import MeetingFormat
+
+    meeting = registration.meeting
+    locale = registration.locale if registration.locale in CONTENT_LANGUAGES else "en"
+    status = registration.status
+    attachments = []
+    if status is RegistrationStatus.CONFIRMED or (
+            status is RegistrationStatus.CANCELLED and had_seat):
+        method = "REQUEST" if status is RegistrationStatus.CONFIRMED else "CANCEL"
+        ics = build_calendar([meeting], method=method, include_online_link=True,
+                             attendee=(registration.email, registration.name), locale=locale)
+        attachments.append(Attachment("meeting.ics", f"text/calendar; method={method}", ics))
+    if status is RegistrationStatus.CONFIRMED:
+        attachments.append(Attachment("check-in.png", "image/png", checkin_code(registration)))
+    subject = SUBJECTS[status]
+    queue_mail(
+        to=registration.email,
+        to_name=registration.name,
+        locale=locale,
+        template="registration_status",
+        subject=lambda: subject % {"title": meeting.display_title},
+        context={"registration": registration, "meeting": meeting, "promoted": promoted,
+                 "status": status.value, "online": meeting.format is not MeetingFormat.IN_PERSON},
+        attachments=attachments,
+        sender=sender_for(meeting.series),
+        reply_to=meeting.series.reply_to if meeting.series and meeting.series.reply_to else None,
+        topic="registrations.status",
+    )
+
+
+# --- organizer decisions ----------------------------------------------------------------------
+
+def approve(registration: Registration) -> None:
+    """Accept a pending registration: a seat if one is free, else the waiting list."""
+    lock_meeting(registration.meeting_id)
+    db.session.refresh(registration)
+    if registration.status is not RegistrationStatus.PENDING:
+        return
+    meeting = registration.meeting
+    full = meeting.capacity is not None and confirmed_count(meeting.id) >= meeting.capacity
+    registration.status = RegistrationStatus.WAITLISTED if full else RegistrationStatus.CONFIRMED
+    db.session.flush()
+    send_status_mail(registration)
+
+
+def reject(registration: Registration, reason: str) -> None:
+    lock_meeting(registration.meeting_id)
+    db.session.refresh(registration)
+    if registration.status not in ACTIVE_STATUSES:
+        return
+    had_seat = registration.status is RegistrationStatus.CONFIRMED
+    registration.status = RegistrationStatus.REJECTED
+    registration.status_reason = reason.strip()[:2000]
+    db.session.flush()
+    send_status_mail(registration, had_seat=had_seat)
+    if had_seat:
+        promote_waitlisted(registration.meeting)
+
+
+def move(registration: Registration, to: RegistrationStatus) -> None:
+    """The organizer moves someone between the waiting list and the seats (a seat given by
+    hand may exceed the capacity: the organizer decides)."""
+    lock_meeting(registration.meeting_id)
+    db.session.refresh(registration)
+    if registration.status not in (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED):
+        return
+    if registration.status is to:
+        return
+    registration.status = to
+    db.session.flush()
+    send_status_mail(registration, promoted=to is RegistrationStatus.CONFIRMED,
+                     had_seat=to is RegistrationStatus.WAITLISTED)
+    if to is RegistrationStatus.WAITLISTED:
+        promote_waitlisted(registration.meeting, skip=registration)
+
+
+@dataclass
+class RegistrationFilters:
+    status: str = ""
+    gender: str = ""
+    type: str = ""  # stakeholder type code
+    q: str = ""
+
+
+def registrations_query(meeting_ids: list[int], filters: RegistrationFilters):
+    from consult.directory.models import StakeholderType, search_key
+
+    query = sa.select(Registration).where(Registration.meeting_id.in_(meeting_ids))
+    if filters.status in {s.value for s in RegistrationStatus}:
+        query = query.where(Registration.status == RegistrationStatus(filters.status))
+    if filters.gender in {g.value for g in Gender}:
+        query = query.where(Registration.gender == Gender(filters.gender))
+    if filters.type:
+        query = query.where(Registration.stakeholder_type_id.in_(
+            sa.select(StakeholderType.id).where(StakeholderType.code == filters.type)))
+    for word in search_key(filters.q).split()[:5]:
+        query = query.where(Registration.search_text.contains(word, autoescape=True))
+    return query.order_by(Registration.created_at, Registration.id)
+
+
+def breakdown(meeting_ids: list[int], column) -> dict:
+    """Counts of active and cancelled registrations grouped by ``column`` (SQL GROUP BY)."""
+    rows = db.session.execute(
+        sa.select(column, sa.func.count()).where(Registration.meeting_id.in_(meeting_ids))
+        .group_by(column))
+    return {key: n for key, n in rows}
+
+
+EXPORT_COLUMNS = ["meeting", "date", "name", "email", "gender", "organisation",
+                  "stakeholder_type", "region", "position", "phone", "status", "registered_at",
+                  "attended", "accessibility_needs", "interpretation_language",
+                  "publish_consent", "answers"]
+
+
+def export_rows(meeting_ids: list[int], filters: RegistrationFilters):
+    from consult.attendance.models import Attendance
+
+    present = set(db.session.scalars(sa.select(Attendance.registration_id).where(
+        Attendance.meeting_id.in_(meeting_ids))))
+    for registration in db.session.scalars(registrations_query(meeting_ids, filters)):
+        meeting = registration.meeting
+        kind = registration.stakeholder_type
+        yield [
+            meeting.display_title, meeting.local_start.strftime("%Y-%m-%d %H:%M"),
+            registration.name, registration.email if not registration.email.endswith(
+                ".invalid") else "",
+            registration.gender.value, registration.organisation_name,
+            kind.code if kind else "", registration.region, registration.position,
+            registration.phone, registration.status.value,
+            registration.created_at.strftime("%Y-%m-%d %H:%M"),
+            "yes" if registration.id in present else "", registration.accessibility_needs,
+            registration.interpretation_language,
+            "yes" if registration.publish_consent else "",
+            "; ".join(f"{a.get('question', '')}: {a.get('answer', '')}"
+                      for a in (registration.answers or {}).values() if isinstance(a, dict)),
+        ]

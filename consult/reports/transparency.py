@@ -1,0 +1,87 @@
+"""The transparency record of a working group for a year: a public page and a document.
+
+Public on purpose (listed in tests/test_access.py): it holds aggregates and published
+documents only, names only members who agreed to be named, and exists only for public
+groups; an internal group's record is "not found" like the group itself.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, render_template
+
+from consult.cache import public_cache
+from consult.events.models import Meeting
+from consult.extensions import db
+from consult.groups.models import WorkingGroup
+from consult.i18n import current_language
+from consult.reports.queries import REPORTED_STATUSES
+from consult.reports.record import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    attendance_line,
+    build_record,
+    document_url,
+    record_html,
+    record_pdf,
+    record_tables,
+    title,
+    without_registration_note,
+)
+from consult.security import public
+
+bp = Blueprint("transparency", __name__)
+
+
+def _public_group(slug: str, year: int) -> WorkingGroup:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        abort(404)
+    group = db.first_or_404(sa.select(WorkingGroup).where(WorkingGroup.slug == slug))
+    if not group.public:
+        abort(404)
+    return group
+
+
+def _years(group: WorkingGroup) -> list[int]:
+    year = sa.extract("year", Meeting.starts_at)
+    return [int(y) for y in db.session.scalars(
+        sa.select(year).where(Meeting.group_id == group.id,
+                              Meeting.status.in_(REPORTED_STATUSES))
+        .distinct().order_by(year))]
+
+
+@bp.route("/groups/<slug>/<int:year>/transparency")
+@public
+@public_cache
+def record(slug, year):
+    group = _public_group(slug, year)
+    data = build_record(group, year)
+    return render_template("reports/transparency.html", record=data,
+                           tables=record_tables(data), title=title(data), years=_years(group),
+                           attendance=attendance_line(data),
+                           without_note=without_registration_note(data),
+                           doc_url=document_url)
+
+
+def _attachment(body, content_type: str, filename: str) -> Response:
+    response = Response(body, content_type=content_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.route("/groups/<slug>/<int:year>/transparency.pdf")
+@public
+@public_cache
+def record_pdf_file(slug, year):
+    data = build_record(_public_group(slug, year), year)
+    return _attachment(record_pdf(data, current_language()), "application/pdf",
+                       f"{data.filename}.pdf")
+
+
+@bp.route("/groups/<slug>/<int:year>/transparency.html")
+@public
+@public_cache
+def record_html_file(slug, year):
+    data = build_record(_public_group(slug, year), year)
+    return _attachment(record_html(data, current_language()).encode("utf-8"),
+                       "text/html; charset=utf-8", f"{data.filename}.html")

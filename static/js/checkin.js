@@ -1,0 +1,56 @@
+// Check-in at the door: results follow the typing, one tap checks in or undoes, the counts
+// update at once. Without JavaScript the same form and buttons work with page loads.
+(function () {
+  "use strict";
+  var search = document.querySelector(".checkin-search");
+  var results = document.getElementById("results");
+  if (!search || !results || !window.fetch) { return; }
+  var input = search.querySelector("input[type=search]");
+  var countsBox = document.querySelector("[data-counts-url]");
+  var timer = null;
+
+  function showCounts(data) {
+    if (!countsBox || !data) { return; }
+    countsBox.querySelector('[data-count="present"]').textContent = data.present;
+    countsBox.querySelector('[data-count="registered"]').textContent = data.registered;
+    Object.keys(data.present_by_gender).forEach(function (g) {
+      var node = countsBox.querySelector('[data-gender="' + g + '"]');
+      if (node) { node.textContent = data.present_by_gender[g]; }
+    });
+  }
+
+  function load() {
+    var url = search.getAttribute("data-results-url") + "&q=" + encodeURIComponent(input.value);
+    fetch(url, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (html === null) { return; }
+        var holder = document.createElement("div");
+        holder.innerHTML = html;
+        var fresh = holder.querySelector("#results");
+        if (fresh) { results.replaceWith(fresh); results = fresh; }
+      });
+  }
+
+  input.addEventListener("input", function () {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(load, 200);
+  });
+  search.addEventListener("submit", function (event) { event.preventDefault(); load(); });
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.classList || !form.classList.contains("checkin-form")) { return; }
+    event.preventDefault();
+    var data = new FormData(form);
+    data.set("q", input.value);
+    fetch(form.action, { method: "POST", body: data, credentials: "same-origin",
+                         headers: { "X-Requested-With": "fetch" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (reply) {
+        if (!reply) { form.submit(); return; }
+        showCounts(reply.counts);
+        load();
+      });
+  });
+})();

@@ -1,0 +1,127 @@
+"""At the door: search in either script, one tap in and out, walk-ins, counts by gender,
+the QR link, counts without personal records."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from consult.attendance.models import AggregateAttendance, Attendance, CheckInMethod
+from consult.directory.models import Gender
+from consult.events.models import MeetingStatus
+from consult.registrations import services as registrations
+from consult.registrations.models import Registration, RegistrationStatus
+from tests.conftest import csrf_token, post_form
+from tests.factories import make_meeting, make_series, make_user
+
+
+def setup(db, auth):
+    organizer = make_user(email="maria@example.bg")
+    series = make_series(managers=[organizer], published=True)
+    meeting = make_meeting(series, day="2027-04-06", status=MeetingStatus.PUBLISHED)
+    for name, email, gender in [("Георги Петров", "georgi@example.bg", Gender.MALE),
+                                ("Надежда Маринова", "nadezhda@example.bg", Gender.FEMALE),
+                                ("Ана Стоянова", "ana@example.bg", Gender.FEMALE)]:
+        registrations.register(meeting, {"name": name, "email": email, "gender": gender,
+                                         "organisation_name": "Община Видин",
+                                         "locale": "bg"})
+    db.session.commit()
+    auth.login("maria@example.bg")
+    return meeting
+
+
+def registration(db, email):
+    db.session.expire_all()
+    return db.session.scalar(sa.select(Registration).where(Registration.email == email))
+
+
+def test_latin_search_finds_cyrillic_and_one_tap_checks_in(client, auth, db):
+    meeting = setup(db, auth)
+    page = client.get(f"/manage/meetings/{meeting.id}/checkin?q=georgi&lang=en")
+    text = page.get_data(as_text=True)
+    assert "Георги Петров" in text and "Надежда Маринова" not in text
+    assert "0</strong> / <span data-count=\"registered\">3" in text
+
+    georgi = registration(db, "georgi@example.bg")
+    token = csrf_token(client, f"/manage/meetings/{meeting.id}/checkin")
+    reply = client.post(f"/manage/registrations/{georgi.id}/checkin",
+                        data={"csrf_token": token, "action": "in"},
+                        headers={"X-Requested-With": "fetch"})
+    assert reply.get_json()["counts"]["present_by_gender"]["male"] == 1
+    assert reply.get_json()["counts"]["present"] == 1
+    # twice is still once
+    client.post(f"/manage/registrations/{georgi.id}/checkin",
+                data={"csrf_token": token, "action": "in"})
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 1
+    counts = client.get(f"/manage/meetings/{meeting.id}/checkin/counts.json").get_json()
+    assert counts == {**counts, "present": 1, "registered": 3}
+    client.post(f"/manage/registrations/{georgi.id}/checkin",
+                data={"csrf_token": token, "action": "undo"})
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 0
+
+
+def test_walk_in_registers_and_checks_in_at_once(client, auth, db):
+    meeting = setup(db, auth)
+    response = post_form(client, f"/manage/meetings/{meeting.id}/walk-in", {
+        "name": "Иван Иванов", "gender": "male", "organisation": "НПО Заедно"})
+    assert response.status_code == 302
+    walk_in = db.session.scalar(sa.select(Registration).where(
+        Registration.name == "Иван Иванов"))
+    assert walk_in.status is RegistrationStatus.CONFIRMED
+    attendance = db.session.scalar(sa.select(Attendance).where(
+        Attendance.registration_id == walk_in.id))
+    assert attendance.method is CheckInMethod.WALK_IN
+    # a second walk-in without an address is a second person, not a duplicate
+    post_form(client, f"/manage/meetings/{meeting.id}/walk-in", {"name": "Без адрес"})
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 2
+    missing = post_form(client, f"/manage/meetings/{meeting.id}/walk-in?lang=en", {"name": ""})
+    assert "Please fill in this field." in missing.get_data(as_text=True)
+
+
+def test_qr_link_opens_the_person_for_the_organizer_only(client, app, auth, db):
+    meeting = setup(db, auth)
+    ana = registration(db, "ana@example.bg")
+    page = client.get(f"/manage/checkin/{ana.token}")
+    assert page.status_code == 200 and "Ана Стоянова" in page.get_data(as_text=True)
+    stranger = app.test_client()
+    assert stranger.get(f"/manage/checkin/{ana.token}").status_code == 302  # to sign in
+    make_user(email="other@example.bg")
+    auth.logout()
+    auth.login("other@example.bg")
+    assert client.get(f"/manage/checkin/{ana.token}").status_code == 403
+    assert meeting.id
+
+
+def test_counts_without_registration_are_kept_apart(client, auth, db):
+    meeting = setup(db, auth)
+    url = f"/manage/meetings/{meeting.id}/attendance/counts"
+    bad = post_form(client, url + "?lang=en", {"female": "-3", "type-municipality": "x"})
+    assert "Enter a number from 0 up." in bad.get_data(as_text=True)
+    assert db.session.scalar(sa.select(AggregateAttendance)) is None
+    post_form(client, url, {"female": "12", "male": "9", "undisclosed": "2",
+                            "type-municipality": "4", "type-civil_society": "3",
+                            "note": "Broyani na vhoda"})
+    record = db.session.scalar(sa.select(AggregateAttendance))
+    assert record.by_gender == {"female": 12, "male": 9, "other": 0, "undisclosed": 2}
+    assert record.by_type == {"municipality": 4, "civil_society": 3}
+    assert record.total == 23
+    page = client.get(f"/manage/meetings/{meeting.id}/checkin?lang=en").get_data(as_text=True)
+    assert "Plus 23 counted without registration." in page
+
+
+def test_meeting_page_shows_the_participation_funnel(client, auth, db):
+    meeting = setup(db, auth)
+    georgi = registration(db, "georgi@example.bg")
+    token = csrf_token(client, f"/manage/meetings/{meeting.id}/checkin")
+    client.post(f"/manage/registrations/{georgi.id}/checkin",
+                data={"csrf_token": token, "action": "in"})
+    post_form(client, f"/manage/meetings/{meeting.id}/attendance/counts",
+              {"female": "4", "male": "1"})
+    from consult.attendance.services import funnel
+
+    result = funnel(meeting)
+    assert result.by_gender["registered"] == {"female": 2, "male": 1, "other": 0,
+                                              "undisclosed": 0}
+    assert result.by_gender["attended"]["male"] == 1 and result.totals["attended"] == 1
+    page = client.get(f"/manage/meetings/{meeting.id}/?lang=en").get_data(as_text=True)
+    assert "Invited → registered → attended, by gender" in page
+    assert "counted without registration" in page

@@ -1,0 +1,139 @@
+"""Attendance from a paper list or an online platform's report; sheets and certificates
+through their pages."""
+
+from __future__ import annotations
+
+import io
+
+import sqlalchemy as sa
+from pypdf import PdfReader
+
+from consult.attendance.models import Attendance, CheckInMethod
+from consult.mail.models import OutboxMessage
+from consult.mail.worker import deliver_pending
+from consult.registrations.models import Registration
+from tests.attendance.test_checkin import setup
+from tests.conftest import csrf_token, post_form
+
+ZOOM_REPORT = (
+    "Name (Original Name),User Email,Join Time,Leave Time,Duration (Minutes),Guest\n"
+    "Nadezhda Marinova,,11/02/2027 10:01:12 AM,11/02/2027 12:58:40 PM,178,Yes\n"
+    "Георги Петров (Georgi),georgi@example.bg,11/02/2027 10:00:05 AM,"
+    "11/02/2027 11:00:00 AM,60,No\n"
+    "Георги Петров (Georgi),georgi@example.bg,11/02/2027 11:05:00 AM,"
+    "11/02/2027 12:58:00 PM,113,No\n"
+    "Непознат Гост,guest@example.org,11/02/2027 10:10:00 AM,11/02/2027 11:00:00 AM,50,Yes\n"
+).encode()
+
+
+def attendance(db):
+    db.session.expire_all()
+    return {a.registration.email: a for a in db.session.scalars(sa.select(Attendance))}
+
+
+def test_paper_list_preview_then_confirm(client, auth, db):
+    meeting = setup(db, auth)
+    url = f"/manage/meetings/{meeting.id}/attendance/mark?lang=en"
+    people = "ana@example.bg\nGeorgi Petrov\nNobody Here"
+    preview = post_form(client, url, {"people": people, "action": "preview"})
+    page = preview.get_data(as_text=True)
+    assert "Matched: 2. Already checked in: 0. Not matched: 1." in page
+    assert attendance(db) == {}  # nothing written before the confirmation
+    post_form(client, url, {"people": people, "action": "apply"})
+    present = attendance(db)
+    assert set(present) == {"ana@example.bg", "georgi@example.bg"}
+    assert {a.method for a in present.values()} == {CheckInMethod.LIST}
+
+
+def test_online_report_reconciles_with_the_room(client, auth, db):
+    meeting = setup(db, auth)
+    georgi = db.session.scalar(sa.select(Registration).where(
+        Registration.email == "georgi@example.bg"))
+    token = csrf_token(client, f"/manage/meetings/{meeting.id}/checkin")
+    client.post(f"/manage/registrations/{georgi.id}/checkin",
+                data={"csrf_token": token, "action": "in"})  # he was in the room
+    url = f"/manage/meetings/{meeting.id}/attendance/mark?lang=en"
+    preview = client.post(url, data={
+        "csrf_token": token, "action": "preview",
+        "report": (io.BytesIO(ZOOM_REPORT), "participants.csv")},
+        content_type="multipart/form-data")
+    page = preview.get_data(as_text=True)
+    assert "Matched: 1. Already checked in: 1. Not matched: 1." in page
+    text = page.split('<textarea name="people"')[1].split(">", 1)[1].split("</textarea>")[0]
+    post_form(client, url, {"people": text, "online": "1", "add_unmatched": "1",
+                            "action": "apply"})
+    present = attendance(db)
+    assert present["nadezhda@example.bg"].online is True
+    assert present["nadezhda@example.bg"].method is CheckInMethod.ONLINE
+    assert present["georgi@example.bg"].method is CheckInMethod.DOOR  # unchanged
+    guest = present["guest@example.org"]
+    assert guest.registration.name == "Непознат Гост" and guest.online
+
+
+def test_report_without_usable_columns_says_so(client, auth, db):
+    meeting = setup(db, auth)
+    token = csrf_token(client, f"/manage/meetings/{meeting.id}/checkin")
+    response = client.post(f"/manage/meetings/{meeting.id}/attendance/mark?lang=en", data={
+        "csrf_token": token, "action": "preview",
+        "report": (io.BytesIO(b"a,b\n1,2\n"), "x.csv")}, content_type="multipart/form-data")
+    assert "No column with names or e-mail addresses was found." in response.get_data(
+        as_text=True)
+
+
+def test_sheet_and_certificates_from_their_pages(client, app, auth, db, smtp_server):
+    meeting = setup(db, auth)
+    deliver_pending()  # the confirmations
+    sheet = client.get(f"/manage/meetings/{meeting.id}/sign-in-sheet.pdf?lang=bg")
+    assert sheet.headers["Content-Type"] == "application/pdf"
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(sheet.data)).pages)
+    for name in ("Георги Петров", "Надежда Маринова", "Ана Стоянова"):
+        assert name in text
+
+    ana = db.session.scalar(sa.select(Registration).where(
+        Registration.email == "ana@example.bg"))
+    participant = app.test_client()
+    assert participant.get(f"/r/{ana.token}/certificate.pdf").status_code == 404  # not yet
+    token = csrf_token(client, f"/manage/meetings/{meeting.id}/checkin")
+    client.post(f"/manage/registrations/{ana.id}/checkin",
+                data={"csrf_token": token, "action": "in"})
+    assert post_form(client, f"/manage/meetings/{meeting.id}/certificates",
+                     {}).status_code == 302
+    post_form(client, f"/manage/meetings/{meeting.id}/certificates", {})  # again: no second
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.topic == "attendance.certificate")) == 1
+    smtp_server.clear()
+    deliver_pending()
+    [mail] = smtp_server.to("ana@example.bg")
+    [pdf] = [p for p in mail.iter_attachments() if p.get_content_type() == "application/pdf"]
+    text = PdfReader(io.BytesIO(pdf.get_content())).pages[0].extract_text()
+    assert "Ана Стоянова" in text
+    own = participant.get(f"/r/{ana.token}/certificate.pdf")
+    assert own.status_code == 200 and own.data.startswith(b"%PDF")
+
+
+def test_confirmation_carries_a_qr_code_for_the_door(app, db, auth, smtp_server):
+    import segno
+    from flask import current_app
+
+
+    setup(db, auth)
+    deliver_pending()
+    [mail] = smtp_server.to("ana@example.bg")
+    [png] = [p for p in mail.iter_attachments() if p.get_content_type() == "image/png"]
+    ana = db.session.scalar(sa.select(Registration).where(
+        Registration.email == "ana@example.bg"))
+    with current_app.test_request_context():
+        from flask import url_for
+
+        url = url_for("attendance.checkin_by_code", token=ana.token, _external=True)
+    # the picture is the QR code of this person's link, module for module
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png.get_content())).convert("L")
+    code = segno.make_qr(url, error="m", mask=2)
+    scale, border = 6, 4
+    assert image.width == (len(code.matrix) + 2 * border) * scale
+    for y, row in enumerate(code.matrix):
+        for x, dark in enumerate(row):
+            pixel = image.getpixel(((x + border) * scale + 2, (y + border) * scale + 2))
+            assert (pixel < 128) == bool(dark), (x, y)

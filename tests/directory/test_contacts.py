@@ -1,0 +1,185 @@
+"""Contacts: tags, the filters invitation audiences use too, and the exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from consult.directory.models import Contact
+from consult.directory.services import ContactFilters, contacts_query, parse_tags
+from tests.conftest import post_form
+from tests.factories import (
+    make_contact,
+    make_group,
+    make_membership,
+    make_organisation,
+    make_user,
+)
+
+NEW = "/manage/directory/contacts/new"
+
+
+def organizer(auth):
+    make_user(email="maria@example.bg")
+    auth.login("maria@example.bg")
+
+
+def found(db, day=None, **filters) -> list[str]:
+    query = contacts_query(ContactFilters(**filters), day=day)
+    return sorted(c.name for c in db.session.scalars(query))
+
+
+def contact_form(**values):
+    return {"name": "Георги Петров", "email": "", "gender": "male", "organisation": "",
+            "stakeholder_type": "", "language": "bg", **values}
+
+
+# --- tags -------------------------------------------------------------------------------------
+
+def test_parse_tags_strips_and_drops_repeats_whatever_the_case():
+    assert parse_tags(" Роми ,здравни   медиатори, роми,, Health ,health,") == [
+        "Роми", "здравни медиатори", "Health"]
+    assert parse_tags("") == [] and parse_tags(" , ") == []
+
+
+def test_tags_are_saved_from_the_form_and_shown_back(client, auth, db):
+    organizer(auth)
+    response = post_form(client, NEW, contact_form(
+        email="georgi@example.bg", tags=" Роми, образование ,роми,,TEAM2 "))
+    assert response.status_code == 302
+    georgi = db.session.scalar(sa.select(Contact).where(Contact.email == "georgi@example.bg"))
+    assert georgi.tags == ["Роми", "образование", "TEAM2"]
+    page = client.get(f"/manage/directory/contacts/{georgi.id}").get_data(as_text=True)
+    assert 'value="Роми, образование, TEAM2"' in page
+    listing = client.get("/manage/directory/?lang=en").get_data(as_text=True)
+    assert ">образование</a>" in listing and "<th scope=\"col\">Tags</th>" in listing
+
+
+def test_a_new_tag_takes_the_spelling_already_in_use(client, auth, db):
+    organizer(auth)
+    make_contact(tags=["Здравни медиатори"])
+    post_form(client, NEW, contact_form(email="g@example.bg", tags="здравни МЕДИАТОРИ"))
+    georgi = db.session.scalar(sa.select(Contact).where(Contact.email == "g@example.bg"))
+    assert georgi.tags == ["Здравни медиатори"]
+
+
+def test_too_long_or_quoted_tags_are_refused_next_to_the_field(client, auth, db):
+    organizer(auth)
+    long_tag = "д" * 61
+    response = post_form(client, NEW + "?lang=en", contact_form(tags=f"роми, {long_tag}"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'id="tags-error"' in page
+    assert "at most 60 characters" in page
+    assert f'value="роми, {long_tag}"' in page
+    response = post_form(client, NEW + "?lang=en", contact_form(tags='the "best"'))
+    assert 'id="tags-error"' in response.get_data(as_text=True)
+    assert post_form(client, NEW, contact_form(tags="д" * 60)).status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Contact)) == 1
+
+
+def test_tag_filter_matches_whole_tags_only(client, auth, db):
+    organizer(auth)
+    make_contact("Ана", tags=["роми", "образование"])
+    make_contact("Борис", tags=["роми-младежи"])
+    make_contact("Вера", tags=["Roma", "50%_off"])
+    make_contact("Галя", tags=["50x off"])
+    make_contact("Дора", tags=[])
+    assert found(db, tag="роми") == ["Ана"]
+    assert found(db, tag="роми-младежи") == ["Борис"]
+    assert found(db, tag="Roma") == ["Вера"]
+    assert found(db, tag="50%_off") == ["Вера"]  # % and _ are not wildcards
+    assert found(db, tag="ром") == []
+    page = client.get("/manage/directory/?tag=роми&lang=en").get_data(as_text=True)
+    assert "1 of 5 contacts" in page and "Ана" in page and "Борис" not in page
+    assert '<option selected>роми</option>' in page  # the select offers every tag in use
+
+
+# --- filters ----------------------------------------------------------------------------------
+
+def test_group_filter_lists_members_on_the_day(client, auth, db):
+    organizer(auth)
+    group = make_group(name={"en": "Health working group", "mk": "Работна група за здравство"})
+    other_group = make_group(name={"en": "Education group"})
+    today = date(2021, 3, 1)
+    current = make_contact("Ана")
+    ended = make_contact("Борис")
+    future = make_contact("Вера")
+    elsewhere = make_contact("Галя")
+    open_ended = make_contact("Дора")
+    make_membership(group, current, starts_on=date(2020, 1, 1), ends_on=date(2021, 12, 31))
+    make_membership(group, ended, starts_on=date(2019, 1, 1), ends_on=date(2021, 2, 28))
+    make_membership(group, future, starts_on=date(2021, 3, 2))
+    make_membership(other_group, elsewhere)
+    make_membership(group, open_ended)
+    assert found(db, day=today, group=str(group.id)) == ["Ана", "Дора"]
+    assert found(db, day=today, group=str(other_group.id)) == ["Галя"]
+    assert found(db, day=today, group="999999") == []
+    assert len(found(db, day=today, group="not-a-number")) == 5  # ignored, not an error
+
+    # over HTTP: today in the group's time zone
+    past = date.today() - timedelta(days=1)
+    make_membership(group, make_contact("Елена"), ends_on=past)
+    page = client.get(f"/manage/directory/?group={group.id}&lang=en").get_data(as_text=True)
+    assert "Дора" in page and "Елена" not in page
+    assert f'<option value="{group.id}" selected>Health working group</option>' in page
+
+
+def test_organisation_and_municipality_filters(client, auth, db):
+    organizer(auth)
+    lom = make_organisation("Община Лом")
+    make_contact("Ана", organisation=lom, municipality="Лом")
+    make_contact("Борис", municipality="Лом")
+    make_contact("Вера", municipality="Ломци")
+    assert found(db, organisation=str(lom.id)) == ["Ана"]
+    assert found(db, municipality="Лом") == ["Ана", "Борис"]
+    assert found(db, organisation=str(lom.id), municipality="Ломци") == []
+    page = client.get("/manage/directory/?municipality=Лом&lang=en").get_data(as_text=True)
+    assert "2 of 3 contacts" in page
+
+
+# --- exports ----------------------------------------------------------------------------------
+
+def test_xlsx_export_has_the_csv_columns_and_the_current_filters(client, auth, db):
+    organizer(auth)
+    lom = make_organisation("Община Лом", "municipality")
+    make_contact("Мария Георгиева", "maria.g@lom.example.bg", organisation=lom,
+                 region="Северозападен", tags=["роми", "здраве"])
+    make_contact('=HYPERLINK("http://evil.example","Иван")', "ivan@example.bg",
+                 tags=["роми"], position="\x01\x02=1+1")
+    make_contact("Без таг", "bez@example.bg")
+    response = client.get("/manage/directory/export.xlsx?tag=роми")
+    assert response.status_code == 200
+    assert response.mimetype == \
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert 'filename="contacts.xlsx"' in response.headers["Content-Disposition"]
+    assert response.headers["Cache-Control"] == "no-store"
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    rows = [[cell or "" for cell in row] for row in sheet.iter_rows(values_only=True)]
+    csv_rows = list(csv.reader(io.StringIO(
+        client.get("/manage/directory/export.csv?tag=роми").data.decode("utf-8-sig"))))
+    assert rows[0] == csv_rows[0] and rows[0][-1] == "tags"
+    assert len(rows) == 3  # the header and the two tagged contacts
+    by_email = {row[1]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
+    maria = by_email["maria.g@lom.example.bg"]
+    assert (maria["name"], maria["organisation"], maria["stakeholder_type"], maria["tags"]) \
+        == ("Мария Георгиева", "Община Лом", "municipality", "роми, здраве")
+    ivan = by_email["ivan@example.bg"]
+    assert ivan["name"].startswith("'=HYPERLINK")  # text, never a formula
+    assert ivan["position"] == "'=1+1"  # control characters gone, formula still defused
+    assert all(sheet.cell(row=r, column=c).data_type != "f"
+               for r in range(1, 4) for c in range(1, len(rows[0]) + 1))
+
+
+def test_export_links_carry_the_filters(client, auth, db):
+    organizer(auth)
+    make_contact(tags=["роми"])
+    page = client.get("/manage/directory/?tag=x&region=Север").get_data(as_text=True)
+    assert "/manage/directory/export.xlsx?" in page and "/manage/directory/export.csv?" in page
+    assert "archived=False" not in page
+    csv_text = client.get("/manage/directory/export.csv").data.decode("utf-8-sig")
+    header, row = csv_text.strip().splitlines()
+    assert header.endswith(",phone,tags") and row.endswith(",роми")

@@ -1,0 +1,92 @@
+"""The organizer's registration list: counts, decisions with mails, hand entries, exports,
+a message to a filtered part of the list."""
+
+from __future__ import annotations
+
+import io
+
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from consult.directory.models import Gender
+from consult.events.models import MeetingStatus, RegistrationMode
+from consult.mail.models import OutboxMessage
+from consult.registrations import services
+from consult.registrations.models import Registration, RegistrationStatus
+from tests.conftest import csrf_token, post_form
+from tests.factories import make_meeting, make_series, make_user
+
+
+def setup(db, auth, **fields):
+    organizer = make_user(email="maria@example.bg")
+    series = make_series(managers=[organizer], published=True)
+    meeting = make_meeting(series, day="2027-04-06", status=MeetingStatus.PUBLISHED, **fields)
+    for name, email, gender in [("Георги Петров", "georgi@example.bg", Gender.MALE),
+                                ("=HYPERLINK(\"x\")", "formula@example.bg", Gender.FEMALE),
+                                ("Ана Стоянова", "ana@example.bg", Gender.FEMALE)]:
+        services.register(meeting, {"name": name, "email": email, "gender": gender,
+                                    "locale": "bg"}, organizer=True)
+    db.session.commit()
+    auth.login("maria@example.bg")
+    return meeting
+
+
+def status_of(db, email):
+    db.session.expire_all()
+    return db.session.scalar(sa.select(Registration.status).where(Registration.email == email))
+
+
+def test_list_counts_and_approval_decisions(client, auth, db, smtp_server):
+    meeting = setup(db, auth, registration_mode=RegistrationMode.APPROVAL, capacity=1)
+    page = client.get(f"/manage/meetings/{meeting.id}/registrations?lang=en")
+    text = page.get_data(as_text=True)
+    assert "Георги Петров" in text and "waiting for approval" in text
+    token = csrf_token(client, f"/manage/meetings/{meeting.id}/registrations")
+    georgi = db.session.scalar(sa.select(Registration).where(
+        Registration.email == "georgi@example.bg"))
+    ana = db.session.scalar(sa.select(Registration).where(
+        Registration.email == "ana@example.bg"))
+    client.post(f"/manage/registrations/{georgi.id}/approve", data={"csrf_token": token})
+    client.post(f"/manage/registrations/{ana.id}/approve", data={"csrf_token": token})
+    assert status_of(db, "georgi@example.bg") is RegistrationStatus.CONFIRMED
+    assert status_of(db, "ana@example.bg") is RegistrationStatus.WAITLISTED  # one seat
+    post_form(client, f"/manage/registrations/{georgi.id}/reject",
+              {"reason": "Мястото е за общини."})
+    assert status_of(db, "georgi@example.bg") is RegistrationStatus.REJECTED
+    assert status_of(db, "ana@example.bg") is RegistrationStatus.CONFIRMED  # promoted
+    rejection = db.session.scalar(sa.select(OutboxMessage).where(
+        OutboxMessage.recipient == "georgi@example.bg").order_by(OutboxMessage.id.desc()))
+    assert "Мястото е за общини." in rejection.body_text
+    client.post(f"/manage/registrations/{ana.id}/waitlist", data={"csrf_token": token})
+    assert status_of(db, "ana@example.bg") is RegistrationStatus.WAITLISTED
+
+
+def test_exports_open_in_excel_and_cannot_run_formulas(client, auth, db):
+    meeting = setup(db, auth)
+    csv_body = client.get(f"/manage/meetings/{meeting.id}/registrations.csv").data
+    assert csv_body.startswith("\ufeff".encode())
+    text = csv_body.decode("utf-8-sig")
+    assert "Георги Петров" in text and "'=HYPERLINK" in text
+    xlsx = client.get(f"/manage/meetings/{meeting.id}/registrations.xlsx?gender=female")
+    rows = list(load_workbook(io.BytesIO(xlsx.data)).active.values)
+    assert rows[0][2] == "name"
+    names = [row[2] for row in rows[1:]]
+    assert names == ["'=HYPERLINK(\"x\")", "Ана Стоянова"]
+
+
+def test_added_by_hand_and_mailed_as_a_filtered_group(client, auth, db, smtp_server):
+    meeting = setup(db, auth, registration_mode=RegistrationMode.INVITATION)
+    response = post_form(client, f"/manage/meetings/{meeting.id}/registrations/new", {
+        "name": "Елена Стојановска", "email": "elena@example.mk", "gender": "female",
+        "consent": "y", "locale": "mk"})
+    assert response.status_code == 302
+    assert status_of(db, "elena@example.mk") is RegistrationStatus.CONFIRMED
+    url = f"/manage/meetings/{meeting.id}/registrations/mail?gender=female"
+    page = client.get(url + "&lang=en").get_data(as_text=True)
+    assert "goes to 3 people" in page
+    post_form(client, url, {"subject": "Промяна в залата", "body": "Срещата е в зала 2."})
+    messages = db.session.scalars(sa.select(OutboxMessage).where(
+        OutboxMessage.topic == "registrations.message")).all()
+    assert sorted(m.recipient for m in messages) == [
+        "ana@example.bg", "elena@example.mk", "formula@example.bg"]
+    assert all("Срещата е в зала 2." in m.body_text for m in messages)

@@ -1,0 +1,138 @@
+"""Privacy built in: the sensitive question, what a participant can see and change,
+retention that keeps every count, erasure on request with a log."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from consult.attendance.services import check_in, funnel
+from consult.db import utcnow
+from consult.directory.models import Contact, Gender
+from consult.events.models import MeetingStatus
+from consult.registrations import services
+from consult.registrations.models import ErasureLog, Registration
+from consult.registrations.privacy import apply_retention
+from tests.conftest import post_form
+from tests.factories import make_meeting, make_series, make_user
+
+
+def meeting_with_people(db, day="2027-05-04", **fields):
+    series = make_series(managers=[make_user(email=f"org-{day}@example.bg")], published=True)
+    meeting = make_meeting(series, day=day, status=MeetingStatus.PUBLISHED, **fields)
+    people = [("Ана Стоянова", "ana@example.bg", Gender.FEMALE),
+              ("Георги Петров", "georgi@example.bg", Gender.MALE),
+              ("Мира Илиева", "mira@example.bg", Gender.FEMALE)]
+    for name, email, gender in people:
+        services.register(meeting, {"name": name, "email": email, "gender": gender,
+                                    "organisation_name": "Община Видин", "locale": "bg",
+                                    "phone": "+359 888 000"}, organizer=True)
+    db.session.commit()
+    return meeting
+
+
+def test_sensitive_question_needs_explicit_consent(client, db):
+    meeting = meeting_with_people(db, sensitive_question={
+        "bg": "Определяте ли се като принадлежащ към ромската общност?"})
+    url = f"/meetings/{meeting.id}/register"
+    page = client.get(url + "?lang=bg").get_data(as_text=True)
+    assert "ромската общност" in page
+    refused = post_form(client, url + "?lang=en", {
+        "name": "Иван", "email": "ivan@example.bg", "gender": "male", "consent": "y",
+        "sensitive_answer": "yes"})
+    assert "Tick the agreement above" in refused.get_data(as_text=True)
+    post_form(client, url, {"name": "Иван", "email": "ivan@example.bg", "gender": "male",
+                            "consent": "y", "sensitive_consent": "y",
+                            "sensitive_answer": "yes"})
+    post_form(client, url, {"name": "Лили", "email": "lili@example.bg", "gender": "female",
+                            "consent": "y"})
+    answers = dict(db.session.execute(sa.select(Registration.email,
+                                                Registration.sensitive_answer)).all())
+    assert answers["ivan@example.bg"] == "yes" and answers["lili@example.bg"] is None
+
+
+def test_participant_sees_changes_and_downloads_their_data(client, db):
+    meeting = meeting_with_people(db)
+    ana = db.session.scalar(sa.select(Registration).where(
+        Registration.email == "ana@example.bg"))
+    post_form(client, f"/r/{ana.token}/edit", {"name": "Ана Стоянова-Петрова",
+                                               "organisation": "НПО Заедно",
+                                               "publish_consent": "y"})
+    db.session.expire_all()
+    assert ana.name == "Ана Стоянова-Петрова" and ana.publish_consent
+    data = json.loads(client.get(f"/r/{ana.token}/my-data.json").data)
+    [record] = data["registrations"]
+    assert record["name"] == "Ана Стоянова-Петрова" and record["phone"] == "+359 888 000"
+    assert data["directory"]["email"] == "ana@example.bg"
+    assert meeting.id
+
+
+def counts(meeting):
+    result = funnel(meeting)
+    people = len({r.email for r in meeting_registrations(meeting)})
+    return result.by_gender, result.by_type, result.totals, people
+
+
+def meeting_registrations(meeting):
+    from consult.extensions import db
+
+    return db.session.scalars(sa.select(Registration).where(
+        Registration.meeting_id == meeting.id)).all()
+
+
+def test_retention_anonymises_old_meetings_and_keeps_every_count(db, runner):
+    old = meeting_with_people(db, day="2020-11-02")
+    recent = meeting_with_people(db, day="2027-05-04")
+    for registration in meeting_registrations(old)[:2]:
+        check_in(registration, None)
+    db.session.commit()
+    before = counts(old)
+
+    dry = runner.invoke(args=["retention", "apply", "--dry-run"])
+    assert "would anonymise 3 registrations" in dry.output
+    result = runner.invoke(args=["retention", "apply"])
+    assert result.exit_code == 0 and "anonymised 3 registrations" in result.output
+    db.session.expire_all()
+    assert counts(old) == before
+    for registration in meeting_registrations(old):
+        assert registration.name == "" and registration.phone == ""
+        assert registration.email.endswith("@anonymised.invalid")
+        assert registration.anonymised_at is not None
+    assert all(r.name for r in meeting_registrations(recent))  # too recent: untouched
+    assert db.session.scalar(sa.select(ErasureLog.kind)) == "retention"
+    assert runner.invoke(args=["retention", "apply"]).output.startswith(
+        "anonymised 0 registrations")
+
+
+def test_erasure_on_request_is_confirmed_and_logged(client, auth, db):
+    meeting = meeting_with_people(db)
+    make_user(email="maria@example.bg")
+    auth.login("maria@example.bg")
+    contact = db.session.scalar(sa.select(Contact).where(Contact.email == "georgi@example.bg"))
+    before = funnel(meeting).by_gender
+    page = client.get(f"/manage/directory/contacts/{contact.id}/erase?lang=en")
+    assert "This cannot be undone." in page.get_data(as_text=True)
+    post_form(client, f"/manage/directory/contacts/{contact.id}/erase",
+              {"reason": "Писмо от 3 март"})
+    db.session.expire_all()
+    assert contact.email is None and contact.name == "—"
+    georgi = db.session.scalar(sa.select(Registration).where(
+        Registration.gender == Gender.MALE))
+    assert georgi.name == "" and georgi.contact_id is None
+    assert funnel(meeting).by_gender == before
+    log = db.session.scalar(sa.select(ErasureLog))
+    assert log.kind == "request" and log.reason == "Писмо от 3 март"
+    assert "georgi" not in json.dumps(log.reason)
+
+
+def test_retention_cutoff_follows_the_setting(app, db):
+    from flask import current_app
+
+    meeting = meeting_with_people(db, day=(utcnow() - timedelta(days=200)).date().isoformat())
+    current_app.config["RETENTION_MONTHS"] = 12
+    assert apply_retention()["registrations"] == 0
+    current_app.config["RETENTION_MONTHS"] = 6
+    assert apply_retention()["registrations"] == 3
+    assert meeting.id

@@ -1,0 +1,142 @@
+"""The public form: seats, the waiting list, the same address twice, cancelling."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+import vobject
+
+from consult.events.models import MeetingStatus, RegistrationMode
+from consult.mail.worker import deliver_pending
+from consult.registrations.models import Registration, RegistrationStatus
+from tests.conftest import post_form
+from tests.factories import make_meeting, make_series, make_user
+
+
+def open_meeting(**fields):
+    series = make_series(managers=[make_user()], published=True)
+    return make_meeting(series, day="2027-05-04", status=MeetingStatus.PUBLISHED, **fields)
+
+
+def register(client, meeting, name, email, **extra):
+    url = f"/meetings/{meeting.id}/register"
+    return post_form(client, url, {"name": name, "email": email, "gender": "female",
+                                   "consent": "y", **extra})
+
+
+def statuses(db):
+    db.session.expire_all()
+    return {r.email: r.status for r in db.session.scalars(sa.select(Registration))}
+
+
+def calendar_of(message):
+    [part] = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
+    return vobject.readOne(part.get_content())
+
+
+def test_full_meeting_waitlists_and_a_cancellation_promotes(client, app, db, smtp_server):
+    meeting = open_meeting(capacity=1)
+    assert register(client, meeting, "Ана", "ana@example.bg").status_code == 302
+    assert register(app.test_client(), meeting, "Боян", "boyan@example.bg").status_code == 302
+    assert statuses(db) == {"ana@example.bg": RegistrationStatus.CONFIRMED,
+                            "boyan@example.bg": RegistrationStatus.WAITLISTED}
+    deliver_pending()
+    [confirmation] = smtp_server.to("ana@example.bg")
+    assert calendar_of(confirmation).method.value == "REQUEST"
+    [waiting] = smtp_server.to("boyan@example.bg")
+    assert not [p for p in waiting.iter_attachments() if p.get_content_type() == "text/calendar"]
+
+    manage = re.search(r"https?://\S+/r/[\w-]+", confirmation.get_body(
+        ("plain",)).get_content()).group(0)
+    path = urlsplit(manage).path
+    participant = app.test_client()
+    assert participant.get(path).status_code == 200
+    assert post_form(participant, path + "/cancel", {}).status_code == 302
+    assert statuses(db) == {"ana@example.bg": RegistrationStatus.CANCELLED,
+                            "boyan@example.bg": RegistrationStatus.CONFIRMED}
+    smtp_server.clear()
+    deliver_pending()
+    [cancelled] = smtp_server.to("ana@example.bg")
+    assert calendar_of(cancelled).method.value == "CANCEL"
+    [promoted] = smtp_server.to("boyan@example.bg")
+    assert calendar_of(promoted).method.value == "REQUEST"
+
+
+def test_the_same_address_twice_makes_one_registration(client, db, smtp_server):
+    meeting = open_meeting()
+    register(client, meeting, "Ана", "ana@example.bg")
+    response = register(client, meeting, "Ана Иванова", "ANA@example.bg")
+    assert response.status_code == 302 and "again=1" in response.headers["Location"]
+    assert len(statuses(db)) == 1
+    deliver_pending()
+    assert len(smtp_server.to("ana@example.bg")) == 2  # the manage link again
+
+
+def test_errors_keep_what_was_typed_and_the_honeypot_refuses(client, db):
+    meeting = open_meeting()
+    response = register(client, meeting, "Ана Иванова", "not-an-address",
+                        position="експерт", consent="")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'value="Ана Иванова"' in page and 'value="експерт"' in page
+    assert "valid e-mail address" in page and "only with your agreement" in page
+    bot = register(client, meeting, "Bot", "bot@example.org", website="http://spam")
+    assert bot.status_code == 200
+    assert statuses(db) == {}
+
+
+def test_public_forms_are_rate_limited(database_url, smtp_server, db):
+    from tests.conftest import make_app
+
+    meeting = open_meeting()
+    limited = make_app(database_url, MAIL_PORT=smtp_server.port,
+                       RATELIMIT_PUBLIC_FORMS="2 per minute")
+    client = limited.test_client()
+    codes = [register(client, meeting, f"Човек {n}", f"c{n}@example.bg").status_code
+             for n in range(3)]
+    assert codes == [302, 302, 429]
+    assert len(statuses(db)) == 2
+
+
+def test_several_meetings_of_a_series_in_one_form(client, db, smtp_server):
+    series = make_series(managers=[make_user()], published=True, slug="team2")
+    first = make_meeting(series, day="2027-05-04", status=MeetingStatus.PUBLISHED, capacity=1)
+    second = make_meeting(series, day="2027-05-05", status=MeetingStatus.PUBLISHED)
+    make_meeting(series, day="2027-05-06", status=MeetingStatus.PUBLISHED,
+                 registration_mode=RegistrationMode.INVITATION)
+    register(client, first, "Боян", "boyan@example.bg")  # takes the only seat of the first
+    page = client.get("/series/team2/register?lang=en").get_data(as_text=True)
+    assert page.count('name="meetings"') == 2  # the invitation-only one is not offered
+    response = post_form(client, "/series/team2/register?lang=en", {
+        "meetings": [str(first.id), str(second.id)], "name": "Ана", "email": "ana@example.bg",
+        "gender": "female", "consent": "y"})
+    text = response.get_data(as_text=True)
+    assert "on the waiting list" in text and "confirmed" in text
+    mine = {r.meeting_id: r.status for r in db.session.scalars(
+        sa.select(Registration).where(Registration.email == "ana@example.bg"))}
+    assert mine == {first.id: RegistrationStatus.WAITLISTED,
+                    second.id: RegistrationStatus.CONFIRMED}
+    deliver_pending()
+    assert len(smtp_server.to("ana@example.bg")) == 2
+
+
+def test_a_change_of_time_reaches_the_registered_with_a_higher_sequence(client, db,
+                                                                         smtp_server):
+    from datetime import timedelta
+
+    from consult.events.services import apply_meeting_changes
+
+    meeting = open_meeting()
+    register(client, meeting, "Ана", "ana@example.bg")
+    deliver_pending()
+    smtp_server.clear()
+    apply_meeting_changes(meeting, {"starts_at": meeting.starts_at + timedelta(hours=1),
+                                    "ends_at": meeting.ends_at + timedelta(hours=1)}, None)
+    db.session.commit()
+    deliver_pending()
+    [update] = smtp_server.to("ana@example.bg")
+    calendar = calendar_of(update)
+    assert calendar.method.value == "REQUEST"
+    assert int(calendar.vevent.sequence.value) == 1

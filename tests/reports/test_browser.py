@@ -1,0 +1,60 @@
+# ruff: noqa: F811 - the browser fixtures are imported to be used here
+"""The reports pages in a real browser: accessible (axe-core), readable on a phone, no JS."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import (  # noqa: F401 - fixtures
+    axe_violations,
+    browser,
+    live_server,
+    page,
+    phone,
+    screenshot,
+)
+from tests.factories import PASSWORD, make_user
+from tests.reports.fixture import build_world
+
+pytestmark = pytest.mark.browser
+
+
+def sign_in(page, base, email):
+    page.goto(f"{base}/account/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("form[action='/account/login'] button[type=submit]")
+    page.wait_for_load_state()
+
+
+def test_reports_pages_are_accessible(page, live_server, db):
+    world = build_world()
+    make_user("viewer", email="viewer@example.org", locale="bg")
+    sign_in(page, live_server, "viewer@example.org")
+    for name, path in [("reports-dashboard", "/manage/reports/"),
+                       ("reports-group-year",
+                        f"/manage/reports/?group={world.group.id}&from=2020-01-01"
+                        f"&to=2020-12-31"),
+                       ("reports-bad-filter", "/manage/reports/?from=garbage")]:
+        page.goto(f"{live_server}{path}")
+        assert axe_violations(page) == [], name
+        screenshot(page, name)
+    assert page.locator(".error-summary[role=alert]").is_visible()
+    page.goto(f"{live_server}/manage/reports/")
+    charts = page.locator("svg.chart-svg[role=img]")
+    assert charts.count() >= 6
+    for index in range(charts.count()):
+        assert charts.nth(index).get_attribute("aria-label")
+
+
+@pytest.mark.parametrize("language", ["mk", "en"])
+def test_transparency_record_is_accessible(browser, live_server, db, language):
+    build_world()
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                                  java_script_enabled=False)
+    phone_page = context.new_page()
+    phone_page.goto(f"{live_server}/groups/roma-swg/2020/transparency?lang={language}")
+    assert phone_page.locator("h1").is_visible()
+    assert axe_violations(phone_page) == []
+    screenshot(phone_page, f"transparency-record-{language}")
+    context.close()

@@ -1,0 +1,146 @@
+"""The public transparency record: aggregates and published documents; consenting members'
+names only; internal groups not found."""
+
+from __future__ import annotations
+
+import io
+import re
+from html.parser import HTMLParser
+
+import pytest
+from pypdf import PdfReader
+
+from tests.factories import make_group
+from tests.reports.fixture import build_world
+
+URL = "/groups/roma-swg/2020/transparency"
+NEVER_SHOWN = (
+    "Борис Иванов",  # a member who did not agree to be named
+    "Вера Димитрова", "Димо", "Гост", "Иван Колев",  # participants
+    "ana@example.bg", "vera@example.bg", "dim@example.bg",
+    "Вътрешен списък", "Нацрт годишен извештај",  # internal documents
+    "Работен план 2021",  # another year's document
+    "Нацрт",  # the draft meeting
+    "Пленарна седница 2021",  # a meeting of another year
+)
+
+
+@pytest.fixture
+def world(app, db):
+    return build_world()
+
+
+def text_of(html: str) -> str:
+    class Text(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.parts = []
+
+        def handle_data(self, data):
+            self.parts.append(data)
+
+    parser = Text()
+    parser.feed(html)
+    return " ".join(" ".join(parser.parts).split())
+
+
+def test_the_public_page(client, world):
+    response = client.get(URL + "?lang=en")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    text = text_of(html)
+    assert "Sector Working Group for Roma Integration" in text
+    # the lead's history
+    assert "Кабинет на министерот без ресор" in text
+    assert re.search(r"Министерство за труд и социјална политика lead institution "
+                     r"Dec 6, 2019 Dec 31, 2019", text)
+    # members: counted by organisation and by gender; named only with consent
+    assert "Ана Петрова" in text and "Горан Стојанов" in text
+    assert re.search(r"People 1 2 0 0 3", text)
+    assert re.search(r"Община Видин 1", text)
+    for hidden in NEVER_SHOWN:
+        assert hidden not in html, hidden
+    # every meeting of the year by type, exact date, format, attendance by gender
+    assert re.search(r"Plenary meeting \(1\).*?Mar 10, 2020 Първа среща във Видин in person "
+                     r"2 1 1 0 0 4", text)
+    assert re.search(r"Technical meeting \(1\).*?Jun 15, 2020 Техническа среща онлайн online "
+                     r"1 1 0 0 0 2", text)
+    assert "6 attendances at 2 meetings" in text
+    # the meetings' public documents, linked
+    assert 'href="/meetings/' in html
+    assert re.search(r'<a href="/documents/\d+/dnevni-red.pdf">Дневен ред на срещата</a>', html)
+    assert '<a href="https://example.org/protokol.pdf">Протокол от срещата</a>' in html
+    # consulted non-members by type and gender (people): Вера (CSO), Димо (no type)
+    assert re.search(r"Civil society organisation 1 0 0 0 1", text)
+    assert re.search(r"not given 0 0 1 0 1 Total 1 0 1 0 2", text)
+    # the group's documents of the year, the call for members with its date
+    assert "Работен план 2020" in text
+    assert re.search(r"Јавен повик за членови call for members Feb 3, 2020", text)
+    # conclusions sent: date, document, recipients
+    assert re.search(r"Mar 20, 2020 Първа среща във Видин \(Mar 10, 2020\) "
+                     r"Протокол от срещата 12", text)
+    assert "style=" not in html and "<script" not in html
+    # links to other years and to the documents
+    assert 'href="/groups/roma-swg/2021/transparency"' in html
+    assert 'href="/groups/roma-swg/2020/transparency.pdf"' in html
+
+
+def test_internal_groups_and_odd_years_are_not_found(client, world):
+    make_group(slug="internal-team", public=False)
+    assert client.get("/groups/internal-team/2020/transparency").status_code == 404
+    assert client.get("/groups/internal-team/2020/transparency.pdf").status_code == 404
+    assert client.get("/groups/internal-team/2020/transparency.html").status_code == 404
+    assert client.get("/groups/no-such-group/2020/transparency").status_code == 404
+    assert client.get("/groups/roma-swg/99999/transparency").status_code == 404
+
+
+def test_a_year_without_meetings_has_empty_states(client, world):
+    response = client.get("/groups/roma-swg/2019/transparency?lang=en")
+    assert response.status_code == 200
+    text = text_of(response.get_data(as_text=True))
+    assert "The group held no meeting in this year." in text
+    assert "No document of the group is published for this year." in text
+    assert "No conclusions were mailed to the members this year." in text
+
+
+def test_the_pdf(client, world):
+    response = client.get(URL + ".pdf?lang=en")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/pdf"
+    assert response.headers["Content-Disposition"] == \
+        'attachment; filename="transparency-roma-swg-2020.pdf"'
+    reader = PdfReader(io.BytesIO(response.data))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    flat = " ".join(text.split())
+    assert "Sector Working Group for Roma Integration" in flat
+    assert "Ана Петрова" in flat and "Горан Стојанов" in flat
+    for hidden in NEVER_SHOWN:
+        assert hidden not in flat, hidden
+    assert re.search(r"Първа среща във Видин in person 2 1 1 0 0 4", flat)
+    assert "Дневен ред на срещата" in flat and "Протокол от срещата" in flat
+    assert "Јавен повик за членови" in flat
+    assert "6 attendances at 2 meetings" in flat
+    # the documents are links
+    links = [annotation.get_object()["/A"]["/URI"] for page in reader.pages
+             for annotation in page.get("/Annots", []) or []
+             if "/A" in annotation.get_object()]
+    assert "https://example.org/protokol.pdf" in links
+    assert any(re.match(r"https?://localhost/documents/\d+/dnevni-red.pdf", link)
+               for link in links)
+
+
+def test_the_html_document(client, world):
+    response = client.get(URL + ".html?lang=mk")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "attachment" in response.headers["Content-Disposition"]
+    html = response.get_data(as_text=True)
+    assert html.startswith("<!doctype html>") and '<html lang="mk">' in html
+    assert "Секторска работна група за интеграција на Ромите" in html
+    assert "Ана Петрова" in html and "Горан Стојанов" in html
+    for hidden in NEVER_SHOWN:
+        assert hidden not in html, hidden
+    # links work outside the site
+    assert re.search(r'href="https?://localhost/documents/\d+/dnevni-red.pdf"', html)
+    assert 'href="http://localhost/groups/roma-swg/2020/transparency"' in html
+    assert "<script" not in html and "style" not in html

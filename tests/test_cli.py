@@ -80,6 +80,7 @@ def test_mail_work_once_sends_and_reports(runner, db, smtp_server):
     result = runner.invoke(args=["mail", "work", "--once"])
     assert result.exit_code == 0, result.output
     assert "sent 1" in result.output
+    assert result.output.startswith("Sending")  # the progress bar (drawn on a terminal)
     assert len(smtp_server.to("x@example.org")) == 1
     status = runner.invoke(args=["mail", "status"])
     assert "sent\t1" in status.output

@@ -303,14 +303,14 @@ def to_pdf(document: ReportDocument) -> bytes:
 
 
 def draw_sheet(pdf: _Document, sheet: Sheet, locale: str) -> None:
-    if pdf.will_page_break(24):
+    if pdf.will_page_break(42):  # the title, the headings and a few rows stay together
         pdf.add_page()
     pdf.ln(4)
     pdf.write_line(sheet.title, size=11, bold=True, height=6)
     if sheet.empty:
         pdf.write_line(sheet.note or _("Nothing to count."), size=8.5)
         return
-    widths = _column_widths(pdf, sheet)
+    widths = _column_widths(pdf, sheet, locale)
     pdf.set_font(FONT, size=TABLE_FONT_SIZE)
     bold = FontFace(emphasis="BOLD")
     with pdf.table(
@@ -344,23 +344,35 @@ def draw_sheet(pdf: _Document, sheet: Sheet, locale: str) -> None:
         pdf.write_line(sheet.note, size=7.5)
 
 
-def _column_widths(pdf: _Document, sheet: Sheet) -> list[float]:
-    """Room for each column: by what it holds, and never narrower than the longest word
-    of its heading (a heading broken inside a word is hard to read); all of it shrunk to
-    the page when it is too wide."""
-    widths = []
-    pdf.set_font(FONT, "B", size=HEADING_FONT_SIZE)
+def _column_widths(pdf: _Document, sheet: Sheet, locale: str) -> list[float]:
+    """Room for each column: numbers and dates never narrower than their longest heading
+    word or value (a date or a word broken in two is hard to read); when the table is wider
+    than the page the text columns give way first, then everything shrinks."""
+    widths, fixed = [], []
     for index, heading in enumerate(sheet.columns):
-        if index >= sheet.numeric_from:
-            base = NUMBER_WIDTH
-        elif any(isinstance(row[index], date) for row in sheet.rows):
-            base = DATE_WIDTH
-        else:
-            base = WIDE_WIDTH if index in sheet.wide else TEXT_WIDTH
+        pdf.set_font(FONT, "B", size=HEADING_FONT_SIZE)
         longest = max((pdf.get_string_width(word) for word in str(heading).split()),
-                      default=0)
-        widths.append(max(base, longest + CELL_PADDING))
-    scale = min(1.0, (pdf.epw - 0.1) / sum(widths))
+                      default=0) + CELL_PADDING
+        pdf.set_font(FONT, size=TABLE_FONT_SIZE)
+        values = [format_cell(row[index], locale) for row in sheet.rows + sheet.footer]
+        if index >= sheet.numeric_from:
+            widest = max((pdf.get_string_width(v) for v in values), default=0) + CELL_PADDING
+            widths.append(max(NUMBER_WIDTH, longest, widest))
+            fixed.append(True)
+        elif any(isinstance(row[index], date) for row in sheet.rows):
+            widest = max((pdf.get_string_width(v) for v in values), default=0) + CELL_PADDING
+            widths.append(max(DATE_WIDTH, longest, widest))
+            fixed.append(True)
+        else:
+            widths.append(max(WIDE_WIDTH if index in sheet.wide else TEXT_WIDTH, longest))
+            fixed.append(False)
+    room = pdf.epw - 0.1
+    rigid = sum(w for w, f in zip(widths, fixed, strict=True) if f)
+    flexible = sum(w for w, f in zip(widths, fixed, strict=True) if not f)
+    if rigid + flexible > room and flexible:
+        factor = max(0.45, (room - rigid) / flexible)
+        widths = [w if f else w * factor for w, f in zip(widths, fixed, strict=True)]
+    scale = min(1.0, room / sum(widths))
     return [w * scale for w in widths]
 
 

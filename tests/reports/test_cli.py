@@ -30,8 +30,7 @@ def test_report_series_in_every_format(runner, world, tmp_path):
         assert f"Wrote {out}" in result.output
     rows = list(csv.reader(io.StringIO((tmp_path / "team2.csv").read_text("utf-8-sig"))))
     # the series' language by default: Bulgarian headings
-    assert rows[0] == ["Отчет за финансиращата организация: Дискусионни срещи TEAM2"] or \
-        rows[0][0].endswith("Дискусионни срещи TEAM2")
+    assert rows[0][0].endswith(": Дискусионни срещи TEAM2")
     assert any(row[:2] == ["2020-03-10", "Първа среща във Видин"] for row in rows)
     book = load_workbook(tmp_path / "team2.xlsx")
     assert len(book.sheetnames) == 7

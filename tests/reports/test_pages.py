@@ -133,3 +133,35 @@ def test_reports_are_read_only(client, auth, world):
     for url in ("/manage/reports/", "/manage/reports/participation.csv",
                 f"/manage/reports/series/{world.series.id}/funder.pdf"):
         assert client.post(url).status_code in {403, 405}
+
+
+def test_viewers_download_reports_without_personal_data(client, auth, world):
+    import io
+
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    signed_in(client, auth, "viewer")
+    personal = ("Ана Петрова", "Борис Иванов", "Вера Димитрова", "Горан Стојанов",
+                "Димо Асенов", "Иван Колев", "ana@example.bg", "dim@example.bg", "Гост",
+                "Подписан лист")
+    for url in ("/manage/reports/participation.csv", "/manage/reports/participation.xlsx",
+                "/manage/reports/participation.pdf",
+                f"/manage/reports/series/{world.series.id}/funder.csv",
+                f"/manage/reports/series/{world.series.id}/funder.xlsx",
+                f"/manage/reports/series/{world.series.id}/funder.pdf"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.headers["Cache-Control"] == "no-store"
+        if url.endswith(".xlsx"):
+            book = load_workbook(io.BytesIO(response.data))
+            text = " ".join(str(cell) for sheet in book for row in sheet.iter_rows(
+                values_only=True) for cell in row if cell is not None)
+        elif url.endswith(".pdf"):
+            text = " ".join(page.extract_text() for page in
+                            PdfReader(io.BytesIO(response.data)).pages)
+        else:
+            text = response.data.decode("utf-8-sig")
+        assert "Първа среща във Видин" in text, url
+        for value in personal:
+            assert value not in text, (url, value)

@@ -1,18 +1,10 @@
-# ruff: noqa: F811 - the browser fixtures are imported to be used here
 """The reports pages in a real browser: accessible (axe-core), readable on a phone, no JS."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import (  # noqa: F401 - fixtures
-    axe_violations,
-    browser,
-    live_server,
-    page,
-    phone,
-    screenshot,
-)
+from tests.browser.conftest import axe_violations, screenshot
 from tests.factories import PASSWORD, make_user
 from tests.reports.fixture import build_world
 
@@ -50,8 +42,7 @@ def test_reports_pages_are_accessible(page, live_server, db):
 @pytest.mark.parametrize("language", ["mk", "en"])
 def test_transparency_record_is_accessible(browser, live_server, db, language):
     build_world()
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
-                                  java_script_enabled=False)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     phone_page = context.new_page()
     phone_page.goto(f"{live_server}/groups/roma-swg/2020/transparency?lang={language}")
     assert phone_page.locator("h1").is_visible()

@@ -70,9 +70,15 @@ def test_participant_sees_changes_and_downloads_their_data(client, db):
 
 
 def counts(meeting):
+    """The meeting page's figures, and every breakdown of the participation report."""
+    from consult.reports import queries
+
     result = funnel(meeting)
     people = len({r.email for r in meeting_registrations(meeting)})
-    return result.by_gender, result.by_type, result.totals, people
+    report = queries.dashboard(queries.ReportFilters())
+    breakdowns = {name: repr(getattr(report, name)) for name in vars(report)
+                  if name not in ("filters", "types", "meetings", "pagination")}
+    return result.by_gender, result.by_type, result.totals, people, breakdowns
 
 
 def meeting_registrations(meeting):

@@ -102,3 +102,21 @@ def set_security_headers(response):
     if current_app.config.get("SESSION_COOKIE_SECURE"):
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response
+
+
+def public_form_limit() -> str:
+    """Rate limit of the public forms (registering, declining, unsubscribing)."""
+    from flask import current_app
+
+    return current_app.config["RATELIMIT_PUBLIC_FORMS"]
+
+
+def private_response(body, status: int = 200):
+    """A page reached through a personal token in its address: never cached, and the
+    address (with its token) never sent on as a referrer."""
+    from flask import make_response
+
+    response = make_response(body, status)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response

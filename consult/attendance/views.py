@@ -23,11 +23,11 @@ from wtforms.validators import NumberRange, Optional
 from consult.attendance import services
 from consult.attendance.models import AggregateAttendance, Attendance, CheckInMethod
 from consult.directory.models import Gender
-from consult.directory.services import stakeholder_types
+from consult.directory.services import stakeholder_type_choices, stakeholder_types
 from consult.events.manage import require_manager
 from consult.events.models import Meeting
 from consult.extensions import db
-from consult.forms import BaseForm, ConfirmForm, email, max_length, required, select_choices, strip
+from consult.forms import BaseForm, ConfirmForm, email, max_length, required, strip
 from consult.registrations import services as registrations
 from consult.registrations.forms import gender_choices
 from consult.registrations.models import Registration, RegistrationStatus
@@ -75,10 +75,6 @@ def _registration(registration_id: int) -> Registration:
     registration = db.get_or_404(Registration, registration_id)
     require_manager(registration.meeting)
     return registration
-
-
-def _type_choices():
-    return select_choices([("", "—"), *((str(t.id), t.label()) for t in stakeholder_types())])
 
 
 @bp.route("/meetings/<int:meeting_id>/checkin")
@@ -137,7 +133,7 @@ def checkin_by_code(token):
 def walk_in(meeting_id):
     meeting = _meeting(meeting_id)
     form = WalkInForm()
-    form.stakeholder_type.choices = _type_choices()
+    form.stakeholder_type.choices = stakeholder_type_choices()
     if form.validate_on_submit():
         kind = form.stakeholder_type.data
         registration = services.walk_in(meeting, {

@@ -137,6 +137,13 @@ def municipalities() -> list[str]:
     ))
 
 
+def stakeholder_type_choices():
+    """The stakeholder-type select of every form: none, then the types by id."""
+    from consult.forms import select_choices
+
+    return select_choices([("", "—"), *((str(t.id), t.label()) for t in stakeholder_types())])
+
+
 def stakeholder_types() -> list[StakeholderType]:
     return list(db.session.scalars(
         sa.select(StakeholderType).order_by(StakeholderType.position, StakeholderType.code)))

@@ -12,7 +12,7 @@ from consult.directory import importer, services
 from consult.directory.forms import ContactForm, ImportForm, OrganisationForm, country_name
 from consult.directory.models import Contact, Gender, ImportBatch, Organisation
 from consult.extensions import db
-from consult.forms import ConfirmForm, page_number, select_choices
+from consult.forms import ConfirmForm, page_number
 from consult.security import roles_required
 
 bp = Blueprint("directory", __name__, url_prefix="/manage/directory")
@@ -75,10 +75,6 @@ def export_xlsx():
     return _download(services.export_xlsx(_filters()), XLSX, "contacts.xlsx")
 
 
-def _type_choices():
-    return select_choices([("", "—"), *((t.id, t.label()) for t in services.stakeholder_types())])
-
-
 def _save_contact(contact: Contact, form: ContactForm) -> None:
     tags = services.canonical_tags(form.tag_list)  # queries first: the contact is not added yet
     contact.name = form.name.data
@@ -114,7 +110,7 @@ def _email_taken(address: str | None, contact_id: int | None) -> bool:
 def edit_contact(contact_id=None):
     contact = db.get_or_404(Contact, contact_id) if contact_id else None
     form = ContactForm(obj=contact)
-    form.stakeholder_type.choices = _type_choices()
+    form.stakeholder_type.choices = services.stakeholder_type_choices()
     if request.method == "GET" and contact is not None:
         form.gender.data = contact.gender.value
         form.organisation.data = contact.organisation.name if contact.organisation else ""
@@ -244,7 +240,7 @@ def organisation(organisation_id):
 def edit_organisation(organisation_id=None):
     organisation = db.get_or_404(Organisation, organisation_id) if organisation_id else None
     form = OrganisationForm(obj=organisation)
-    form.stakeholder_type.choices = _type_choices()
+    form.stakeholder_type.choices = services.stakeholder_type_choices()
     if request.method == "GET" and organisation is not None:
         form.stakeholder_type.data = str(organisation.stakeholder_type_id or "")
     if form.validate_on_submit():

@@ -35,17 +35,11 @@ from consult.invitations.models import (
     InvitationStatus,
 )
 from consult.registrations.forms import DeclineForm
-from consult.security import public, roles_required
+from consult.security import private_response, public, public_form_limit, roles_required
 
 bp = Blueprint("invitations", __name__)
 
 PER_PAGE = 50
-
-
-def _public_limit():
-    from flask import current_app
-
-    return current_app.config["RATELIMIT_PUBLIC_FORMS"]
 
 
 # --- organizers: audience and sending -------------------------------------------------------
@@ -240,21 +234,12 @@ def respond(token):
     response = render_template(
         "invitations/respond.html", invitation=invitation, meeting=invitation.meeting,
         delegates=delegates, state=state, state_label=REGISTRATION_STATE_LABELS[state])
-    return _private(response)
-
-
-def _private(body):
-    from flask import make_response
-
-    response = make_response(body)
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"  # the token is in the address
-    return response
+    return private_response(response)
 
 
 @bp.route("/i/<token>/decline", methods=["GET", "POST"])
 @public
-@limiter.limit(_public_limit, methods=["POST"])
+@limiter.limit(public_form_limit, methods=["POST"])
 def decline(token):
     invitation = _invitation_or_404(token)
     form = DeclineForm()
@@ -263,7 +248,7 @@ def decline(token):
         db.session.commit()
         flash(_("Thank you for letting us know."), "success")
         return redirect(url_for("invitations.respond", token=token))
-    return _private(render_template("invitations/decline.html", invitation=invitation,
+    return private_response(render_template("invitations/decline.html", invitation=invitation,
                                     meeting=invitation.meeting, form=form))
 
 
@@ -272,7 +257,7 @@ def decline(token):
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
 @public
 @csrf.exempt  # RFC 8058 one-click: mail programs POST here without a form; the token is the key
-@limiter.limit(_public_limit, methods=["POST"])
+@limiter.limit(public_form_limit, methods=["POST"])
 def unsubscribe_page(token):
     who = services.unsubscriber(token)
     if who is None:
@@ -284,7 +269,7 @@ def unsubscribe_page(token):
             return "", 204
     name = who.name
     kind = "organisation" if isinstance(who, Organisation) else "contact"
-    return _private(render_template("invitations/unsubscribe.html", name=name, kind=kind,
+    return private_response(render_template("invitations/unsubscribe.html", name=name, kind=kind,
                                     done=who.unsubscribed_at is not None, token=token))
 
 

@@ -23,7 +23,11 @@ from wtforms import StringField, TextAreaField
 
 from consult.attendance.models import Attendance
 from consult.directory.models import Gender
-from consult.directory.services import spreadsheet_safe, stakeholder_types
+from consult.directory.services import (
+    spreadsheet_safe,
+    stakeholder_type_choices,
+    stakeholder_types,
+)
 from consult.events.manage import require_manager
 from consult.events.models import Meeting, Series
 from consult.extensions import db
@@ -195,12 +199,10 @@ def reject(registration_id):
 @bp.route("/meetings/<int:meeting_id>/registrations/new", methods=["GET", "POST"])
 def add(meeting_id):
     """A registration taken by phone or on paper: the organizer types it in."""
-    from consult.forms import select_choices
 
     meeting = require_manager(db.get_or_404(Meeting, meeting_id))
     form = RegistrationForm()
-    form.stakeholder_type.choices = select_choices(
-        [("", "—"), *((str(t.id), t.label()) for t in stakeholder_types())])
+    form.stakeholder_type.choices = stakeholder_type_choices()
     refused = None
     if form.validate_on_submit():
         data = _data(form)

@@ -7,9 +7,7 @@ import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -18,7 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 
 from consult.directory.models import Gender
-from consult.directory.services import stakeholder_types
+from consult.directory.services import stakeholder_type_choices
 from consult.events import services as events
 from consult.events.calendar import build_calendar
 from consult.events.display import meeting_when
@@ -31,20 +29,9 @@ from consult.invitations.services import by_token as invitation_by_token
 from consult.registrations import services
 from consult.registrations.forms import RegistrationForm
 from consult.registrations.models import RegistrationStatus
-from consult.security import public
+from consult.security import private_response, public, public_form_limit
 
 bp = Blueprint("registrations", __name__)
-
-
-def _public_limit():
-    return current_app.config["RATELIMIT_PUBLIC_FORMS"]
-
-
-def _private(body, status: int = 200):
-    response = make_response(body, status)
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"  # personal tokens live in the address
-    return response
 
 
 def _prefill(form: RegistrationForm, invitation: Invitation | None) -> None:
@@ -138,8 +125,7 @@ def answers_of(form, questions) -> dict:
 
 def _registration_form(meeting: Meeting, invitation: Invitation | None):
     form, questions = form_for(meeting)
-    form.stakeholder_type.choices = select_choices(
-        [("", "—"), *((str(t.id), t.label()) for t in stakeholder_types())])
+    form.stakeholder_type.choices = stakeholder_type_choices()
     state = events.registration_state(meeting)
     refused = None
     if meeting.registration_mode is RegistrationMode.INVITATION and invitation is None:
@@ -166,7 +152,7 @@ def _registration_form(meeting: Meeting, invitation: Invitation | None):
             return redirect(url_for("registrations.done", token=outcome.registration.token,
                                     again="1" if not outcome.created else None))
     status = 409 if refused and request.method == "POST" else 200
-    return _private(render_template(
+    return private_response(render_template(
         "registrations/register.html", meeting=meeting, invitation=invitation, form=form,
         refused=refused, state=state, consent_text=services.CONSENT_TEXT,
         question_fields=[f"q_{q.id}" for q in questions],
@@ -183,7 +169,7 @@ def _organisation_names() -> list[str]:
 
 @bp.route("/meetings/<int:meeting_id>/register", methods=["GET", "POST"])
 @public
-@limiter.limit(_public_limit, methods=["POST"])
+@limiter.limit(public_form_limit, methods=["POST"])
 def register(meeting_id):
     meeting = db.get_or_404(Meeting, meeting_id)
     if meeting.status is MeetingStatus.DRAFT:
@@ -193,7 +179,7 @@ def register(meeting_id):
 
 @bp.route("/i/<token>/register", methods=["GET", "POST"])
 @public
-@limiter.limit(_public_limit, methods=["POST"])
+@limiter.limit(public_form_limit, methods=["POST"])
 def register_invited(token):
     invitation = invitation_by_token(token)
     if invitation is None or invitation.meeting.status is MeetingStatus.DRAFT:
@@ -212,7 +198,7 @@ def _registration_or_404(token: str):
 @public
 def done(token):
     registration = _registration_or_404(token)
-    return _private(render_template(
+    return private_response(render_template(
         "registrations/done.html", registration=registration, meeting=registration.meeting,
         again=request.args.get("again") == "1"))
 
@@ -223,14 +209,14 @@ def manage(token):
     from consult.attendance.services import attendance_of
 
     registration = _registration_or_404(token)
-    return _private(render_template(
+    return private_response(render_template(
         "registrations/manage.html", registration=registration, meeting=registration.meeting,
         confirm=ConfirmForm(), attended=attendance_of(registration) is not None))
 
 
 @bp.route("/r/<token>/cancel", methods=["GET", "POST"])
 @public
-@limiter.limit(_public_limit, methods=["POST"])
+@limiter.limit(public_form_limit, methods=["POST"])
 def cancel(token):
     registration = _registration_or_404(token)
     form = ConfirmForm()
@@ -240,7 +226,7 @@ def cancel(token):
         flash(_("Your registration is cancelled. A confirmation is on its way by e-mail."),
               "success")
         return redirect(url_for("registrations.manage", token=token))
-    return _private(render_template("registrations/cancel.html", registration=registration,
+    return private_response(render_template("registrations/cancel.html", registration=registration,
                                     meeting=registration.meeting, form=form))
 
 
@@ -253,7 +239,7 @@ def calendar(token):
     body = build_calendar([registration.meeting], method="REQUEST", include_online_link=True,
                           attendee=(registration.email, registration.name),
                           locale=registration.locale)
-    response = _private(body)
+    response = private_response(body)
     response.headers["Content-Type"] = "text/calendar; charset=utf-8; method=REQUEST"
     response.headers["Content-Disposition"] = 'attachment; filename="meeting.ics"'
     return response
@@ -269,7 +255,7 @@ def certificate(token):
     registration = _registration_or_404(token)
     if attendance_of(registration) is None:
         abort(404)
-    response = _private(render_certificate(registration, registration.locale))
+    response = private_response(render_certificate(registration, registration.locale))
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = 'attachment; filename="certificate.pdf"'
     return response
@@ -277,7 +263,7 @@ def certificate(token):
 
 @bp.route("/r/<token>/edit", methods=["GET", "POST"])
 @public
-@limiter.limit(_public_limit, methods=["POST"])
+@limiter.limit(public_form_limit, methods=["POST"])
 def edit(token):
     from consult.registrations.forms import DetailsForm
 
@@ -297,7 +283,7 @@ def edit(token):
         db.session.commit()
         flash(_("Your details are saved."), "success")
         return redirect(url_for("registrations.manage", token=token))
-    return _private(render_template("registrations/edit.html", registration=registration,
+    return private_response(render_template("registrations/edit.html", registration=registration,
                                     meeting=registration.meeting, form=form))
 
 
@@ -311,7 +297,7 @@ def my_data(token):
 
     registration = _registration_or_404(token)
     body = json.dumps(personal_data(registration), ensure_ascii=False, indent=2)
-    response = _private(body)
+    response = private_response(body)
     response.headers["Content-Type"] = "application/json; charset=utf-8"
     response.headers["Content-Disposition"] = 'attachment; filename="my-data.json"'
     return response
@@ -319,7 +305,7 @@ def my_data(token):
 
 @bp.route("/series/<slug>/register", methods=["GET", "POST"])
 @public
-@limiter.limit(_public_limit, methods=["POST"])
+@limiter.limit(public_form_limit, methods=["POST"])
 def register_series(slug):
     """One form for several meetings of a series: each gets its own seat decision."""
     from consult.events.forms import MultiCheckboxField
@@ -343,8 +329,7 @@ def register_series(slug):
             if m.id not in with_questions))
 
     form = SeriesForm()
-    form.stakeholder_type.choices = select_choices(
-        [("", "—"), *((str(t.id), t.label()) for t in stakeholder_types())])
+    form.stakeholder_type.choices = stakeholder_type_choices()
     if form.validate_on_submit():
         outcomes = []
         for meeting in candidates:
@@ -359,9 +344,9 @@ def register_series(slug):
                 services.send_status_mail(outcome.registration)
             outcomes.append((meeting, outcome.registration, ""))
         db.session.commit()
-        return _private(render_template("registrations/series_done.html", series=series,
+        return private_response(render_template("registrations/series_done.html", series=series,
                                         outcomes=outcomes, email=form.email.data))
-    return _private(render_template(
+    return private_response(render_template(
         "registrations/register_series.html", series=series, form=form,
         consent_text=services.CONSENT_TEXT, organisations=_organisation_names(),
         separate=[m for m in candidates if m.id in with_questions]))

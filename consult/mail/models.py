@@ -42,6 +42,9 @@ class OutboxMessage(db.Model):
     subject: Mapped[str] = mapped_column(sa.String(998))
     body_text: Mapped[str] = mapped_column(sa.Text)
     body_html: Mapped[str | None] = mapped_column(sa.Text)
+    # {"preparer", "args", "base_url"} while the body is still to be made by the worker
+    # (see consult.mail.services.queue_prepared_later); None once it is written
+    prepare_with: Mapped[dict | None] = mapped_column(sa.JSON(none_as_null=True))
     status: Mapped[OutboxStatus] = mapped_column(
         enum_column(OutboxStatus), default=OutboxStatus.PENDING
     )

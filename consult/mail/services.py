@@ -2,15 +2,21 @@
 
 `queue_mail` only adds rows to the current session: the caller commits them together with
 whatever caused the mail, so a rolled-back action never sends and a committed one always does.
+
+`queue_prepared_later` writes the same row without its body: a registered *preparer* (e.g.
+the registration confirmation with its calendar entry and QR code) fills it in the mail
+worker just before sending. A public form then answers in the time of its database work,
+not of rendering two templates, an .ics and a PNG.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask import render_template
+from flask import current_app, has_request_context, render_template, request
 from flask_babel import force_locale
 
 from consult.db import utcnow
@@ -93,6 +99,105 @@ def queue_mail(
     )
     db.session.add(message)
     return message
+
+
+@dataclass
+class Prepared:
+    """What a preparer returns: the message's template, context and attachments."""
+
+    template: str
+    context: dict
+    attachments: list[Attachment] = field(default_factory=list)
+
+
+# name -> function(**args) -> Prepared; filled by the packages that queue prepared-later mail
+PREPARERS: dict[str, Callable[..., Prepared]] = {}
+
+
+def preparer(name: str):
+    def register(function):
+        PREPARERS[name] = function
+        return function
+
+    return register
+
+
+def _base_url() -> str:
+    """Where links in a mail point: the address the person used, else the configured one."""
+    if has_request_context():
+        return request.host_url
+    config = current_app.config
+    return f"{config['PREFERRED_URL_SCHEME']}://{config.get('SERVER_NAME') or 'localhost'}/"
+
+
+def queue_prepared_later(
+    *,
+    to: str,
+    preparer: str,
+    args: dict,
+    subject,
+    locale: str = "en",
+    to_name: str = "",
+    topic: str = "",
+    sender: str | None = None,
+    reply_to: str | None = None,
+) -> OutboxMessage:
+    """Add a message whose body ``PREPARERS[preparer](**args)`` makes when it is sent.
+
+    ``args`` must be JSON (ids, flags): the preparer reads everything else then. The
+    subject is written now, so the outbox lists it from the start.
+    """
+    if preparer not in PREPARERS:
+        raise KeyError(f"no mail preparer named {preparer!r}")
+    with force_locale(locale):
+        rendered_subject = str(subject() if callable(subject) else subject)
+    message = OutboxMessage(
+        recipient=header_safe(to),
+        recipient_name=display_name_safe(to_name),
+        subject=header_safe(rendered_subject),
+        body_text="",
+        locale=locale,
+        topic=topic,
+        sender=header_safe(sender) if sender else None,
+        reply_to=header_safe(reply_to) if reply_to else None,
+        status=OutboxStatus.PENDING,
+        next_attempt_at=utcnow(),
+        headers={},
+        prepare_with={"preparer": preparer, "args": args, "base_url": _base_url()},
+    )
+    db.session.add(message)
+    return message
+
+
+def prepare_messages(ids: list[int]) -> dict[int, str]:
+    """Fill the body of those of ``ids`` still waiting for their preparer, and commit.
+
+    Returns {id: error} for messages whose preparer failed (e.g. the registration was
+    erased meanwhile): the caller fails them, with the error for the outbox page.
+    """
+    messages = db.session.scalars(sa.select(OutboxMessage).where(
+        OutboxMessage.id.in_(ids), OutboxMessage.prepare_with.is_not(None))).all()
+    errors = {}
+    for message in messages:
+        spec = message.prepare_with
+        try:
+            with current_app.test_request_context(base_url=spec["base_url"]), \
+                    force_locale(message.locale):
+                prepared = PREPARERS[spec["preparer"]](**spec["args"])
+                context = dict(prepared.context, locale=message.locale,
+                               subject=message.subject)
+                message.body_text = render_template(f"mail/{prepared.template}.txt", **context)
+                message.body_html = render_template(f"mail/{prepared.template}.html", **context)
+        except Exception as error:  # noqa: BLE001 - recorded on the message, never lost silently
+            errors[message.id] = f"cannot prepare the message: {error}"
+            continue
+        message.attachments = [
+            OutboxAttachment(filename=a.filename, content_type=a.content_type, data=a.data)
+            for a in prepared.attachments
+        ]
+        message.prepare_with = None
+    db.session.commit()
+    return errors
 
 
 def retry(message: OutboxMessage) -> None:

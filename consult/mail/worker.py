@@ -58,6 +58,7 @@ from flask import current_app
 from consult.db import utcnow
 from consult.extensions import db
 from consult.mail.models import OutboxAttachment, OutboxMessage, OutboxStatus
+from consult.mail.services import prepare_messages
 
 log = logging.getLogger(__name__)
 
@@ -513,6 +514,9 @@ def send_batch(ids: list[int], worker_id: str, claimed_at: datetime | None = Non
     stats = DeliveryStats()
     lease = timedelta(seconds=current_app.config["MAIL_LEASE_SECONDS"])
     safe_until = (claimed_at or utcnow()) + lease / 2
+    for row_id, error in prepare_messages(ids).items():
+        _fail(row_id, worker_id, error, stats)
+        ids = [i for i in ids if i != row_id]
     remaining = list(ids)
     rows, attachments = _load(ids)
     db.session.commit()

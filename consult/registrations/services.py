@@ -21,7 +21,7 @@ from consult.extensions import db
 from consult.i18n import CONTENT_LANGUAGES
 from consult.invitations.models import Invitation
 from consult.invitations.services import registered_through, sender_for
-from consult.mail.services import Attachment, queue_mail
+from consult.mail.services import Attachment, Prepared, preparer, queue_prepared_later
 from consult.registrations.models import (
     ACTIVE_STATUSES,
     Registration,
@@ -84,6 +84,9 @@ class Outcome:
     created: bool  # False: this e-mail was registered already
 
 
+SEAT_DECISION_FIELDS = ("status", "starts_at", "ends_at", "registration_opens_at",
+                        "registration_closes_at", "registration_mode", "capacity")
+
 FIELDS = ("name", "gender", "organisation_name", "stakeholder_type_id", "region", "municipality",
           "position", "phone", "accessibility_needs", "interpretation_language")
 
@@ -116,7 +119,8 @@ def register(meeting: Meeting, data: dict, invitation: Invitation | None = None,
     now = now or utcnow()
     email = data["email"].strip().lower()
     lock_meeting(meeting.id)
-    db.session.refresh(meeting)
+    # what the decision reads, as it is now that the meeting is locked (not its agenda etc.)
+    db.session.refresh(meeting, attribute_names=SEAT_DECISION_FIELDS)
     state = events.registration_state(meeting, now)
     invited = invitation is not None and invitation.meeting_id == meeting.id
     if state is events.RegistrationState.CANCELLED or (not organizer and state in (
@@ -268,14 +272,40 @@ def qr_png(code, scale: int = 6, border: int = 4) -> bytes:
 
 def send_status_mail(registration: Registration, promoted: bool = False,
                      had_seat: bool = False) -> None:
-    """The mail that tells the person where they stand, with a calendar entry where one
-    belongs: REQUEST with them as attendee when they have a seat, CANCEL when they gave it
-    up."""
-    from consult.events.models import MeetingFormat
-
+    """Queue the mail that tells the person where they stand; the worker prepares it (see
+    ``prepare_status_mail``), so registering costs the database work only."""
     meeting = registration.meeting
     locale = registration.locale if registration.locale in CONTENT_LANGUAGES else "en"
-    status = registration.status
+    subject = SUBJECTS[registration.status]
+    queue_prepared_later(
+        to=registration.email,
+        to_name=registration.name,
+        locale=locale,
+        preparer="registrations.status",
+        args={"registration_id": registration.id, "status": registration.status.value,
+              "promoted": promoted, "had_seat": had_seat},
+        subject=lambda: subject % {"title": meeting.display_title},
+        sender=sender_for(meeting.series),
+        reply_to=meeting.series.reply_to if meeting.series and meeting.series.reply_to else None,
+        topic="registrations.status",
+    )
+
+
+@preparer("registrations.status")
+def prepare_status_mail(registration_id: int, status: str, promoted: bool = False,
+                        had_seat: bool = False) -> Prepared:
+    """The status mail's body, with a calendar entry where one belongs: REQUEST with the
+    person as attendee when they have a seat, CANCEL when they gave it up; the check-in QR
+    code with a seat. ``status`` is the one the mail was queued for, even if it changed
+    since (a later change queues its own mail)."""
+    from consult.events.models import MeetingFormat
+
+    registration = db.session.get(Registration, registration_id)
+    if registration is None:
+        raise LookupError(f"registration {registration_id} no longer exists")
+    meeting = registration.meeting
+    status = RegistrationStatus(status)
+    locale = registration.locale if registration.locale in CONTENT_LANGUAGES else "en"
     attachments = []
     if status is RegistrationStatus.CONFIRMED or (
             status is RegistrationStatus.CANCELLED and had_seat):
@@ -285,19 +315,11 @@ def send_status_mail(registration: Registration, promoted: bool = False,
         attachments.append(Attachment("meeting.ics", f"text/calendar; method={method}", ics))
     if status is RegistrationStatus.CONFIRMED:
         attachments.append(Attachment("check-in.png", "image/png", checkin_code(registration)))
-    subject = SUBJECTS[status]
-    queue_mail(
-        to=registration.email,
-        to_name=registration.name,
-        locale=locale,
+    return Prepared(
         template="registration_status",
-        subject=lambda: subject % {"title": meeting.display_title},
         context={"registration": registration, "meeting": meeting, "promoted": promoted,
                  "status": status.value, "online": meeting.format is not MeetingFormat.IN_PERSON},
         attachments=attachments,
-        sender=sender_for(meeting.series),
-        reply_to=meeting.series.reply_to if meeting.series and meeting.series.reply_to else None,
-        topic="registrations.status",
     )
 
 

@@ -82,6 +82,8 @@ def form_for(meeting: Meeting):
 
     questions = db.session.scalars(sa.select(Question).where(
         Question.meeting_id == meeting.id).order_by(Question.position, Question.id)).all()
+    if not questions:
+        return RegistrationForm(), questions
 
     class MeetingRegistrationForm(RegistrationForm):
         pass
@@ -148,8 +150,9 @@ def _registration_form(meeting: Meeting, invitation: Invitation | None):
             if not outcome.created:
                 # the same address again: no second registration, the manage link again
                 services.send_status_mail(outcome.registration)
+            token = outcome.registration.token  # read before the commit expires it
             db.session.commit()
-            return redirect(url_for("registrations.done", token=outcome.registration.token,
+            return redirect(url_for("registrations.done", token=token,
                                     again="1" if not outcome.created else None))
     status = 409 if refused and request.method == "POST" else 200
     return private_response(render_template(
@@ -171,7 +174,9 @@ def _organisation_names() -> list[str]:
 @public
 @limiter.limit(public_form_limit, methods=["POST"])
 def register(meeting_id):
-    meeting = db.get_or_404(Meeting, meeting_id)
+    # the form shows the meeting and its series, not its agenda or working group
+    meeting = db.get_or_404(Meeting, meeting_id, options=[
+        sa.orm.lazyload(Meeting.agenda), sa.orm.lazyload(Meeting.group)])
     if meeting.status is MeetingStatus.DRAFT:
         abort(404)
     return _registration_form(meeting, None)

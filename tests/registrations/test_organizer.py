@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from consult.directory.models import Gender
 from consult.events.models import MeetingStatus, RegistrationMode
 from consult.mail.models import OutboxMessage
+from consult.mail.worker import deliver_pending
 from consult.registrations import services
 from consult.registrations.models import Registration, RegistrationStatus
 from tests.conftest import csrf_token, post_form
@@ -54,9 +55,9 @@ def test_list_counts_and_approval_decisions(client, auth, db, smtp_server):
               {"reason": "Мястото е за общини."})
     assert status_of(db, "georgi@example.bg") is RegistrationStatus.REJECTED
     assert status_of(db, "ana@example.bg") is RegistrationStatus.CONFIRMED  # promoted
-    rejection = db.session.scalar(sa.select(OutboxMessage).where(
-        OutboxMessage.recipient == "georgi@example.bg").order_by(OutboxMessage.id.desc()))
-    assert "Мястото е за общини." in rejection.body_text
+    deliver_pending()
+    rejection = smtp_server.to("georgi@example.bg")[-1]
+    assert "Мястото е за общини." in rejection.get_body(("plain",)).get_content()
     client.post(f"/manage/registrations/{ana.id}/waitlist", data={"csrf_token": token})
     assert status_of(db, "ana@example.bg") is RegistrationStatus.WAITLISTED
 

@@ -26,13 +26,23 @@ class Result:
     def ok(self) -> bool:
         return self.ratio >= self.target if self.better == "higher" else self.ratio <= self.target
 
+    @property
+    def target_text(self) -> str:
+        return f"{'≥' if self.better == 'higher' else '≤'} {self.target}"
+
+    @property
+    def verdict(self) -> str:
+        if self.ok:
+            return "ok"
+        return "BELOW TARGET" if self.better == "higher" else "ABOVE TARGET"
+
 
 def machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
 
 
-def write_results(results: list[Result]) -> None:
-    (HERE / "results.json").write_text(
+def write_results(results: list[Result], directory: Path = HERE) -> None:
+    (directory / "results.json").write_text(
         json.dumps([{k: v for k, v in asdict(r).items() if k != "note"} for r in results],
                    indent=2) + "\n",
         encoding="utf-8",
@@ -46,12 +56,11 @@ def write_results(results: list[Result]) -> None:
         "|---|---|---|---|---|---|",
     ]
     for r in results:
-        sign = "≥" if r.better == "higher" else "≤"
         lines.append(
             f"| {r.name} | {r.value:.1f} {r.unit} | {r.floor:.1f} {r.unit} | {r.ratio:.2f} | "
-            f"{sign} {r.target} | {'ok' if r.ok else 'BELOW TARGET'} |"
+            f"{r.target_text} | {r.verdict} |"
         )
     notes = [f"- {r.name}: {r.note}" for r in results if r.note]
     if notes:
         lines += ["", *notes]
-    (HERE / "RESULTS.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (directory / "RESULTS.md").write_text("\n".join(lines) + "\n", encoding="utf-8")

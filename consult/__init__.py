@@ -35,6 +35,9 @@ def create_app(config=None, **overrides) -> Flask:
     register_request_hooks(app)
     register_template_helpers(app)
     register_cli(app)
+    from consult.cache import PublicPageCache
+
+    app.wsgi_app = PublicPageCache(app, app.wsgi_app)
     if app.config["PROXY_FIX_HOPS"]:
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

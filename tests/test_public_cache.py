@@ -71,3 +71,38 @@ def test_calendar_headers_survive_the_cache(cached_client, db):
     assert second.data == first.data
     assert second.headers["Content-Type"] == "text/calendar; charset=utf-8"
     assert second.headers["Content-Security-Policy"]  # security headers still added
+
+
+def test_visitors_without_cookies_get_the_finished_page_before_flask_runs(_schema, database_url,
+                                                                          smtp_server, db):
+    from flask import request_started
+
+    cache.clear()
+    app = make_app(database_url, MAIL_PORT=smtp_server.port, PUBLIC_CACHE_SECONDS=60)
+    series = make_series(published=True)
+    meeting = make_meeting(series, status=MeetingStatus.PUBLISHED, venue="Варна")
+    started = []
+    request_started.connect(lambda sender, **extra: started.append(1), app, weak=False)
+    client = app.test_client(use_cookies=False)
+    bulgarian = {"Accept-Language": "bg,en;q=0.5"}
+    first = client.get(f"/meetings/{meeting.id}", headers=bulgarian)
+    meeting.venue = "Русе"
+    db.session.commit()
+    again = client.get(f"/meetings/{meeting.id}", headers=bulgarian)
+    assert len(started) == 1  # the second answer never entered Flask
+    assert again.data == first.data and "Варна" in again.get_data(as_text=True)
+    assert again.headers["Content-Security-Policy"] == first.headers["Content-Security-Policy"]
+    assert 'lang="bg"' in again.get_data(as_text=True)
+    # another Accept-Language is another page; a language chosen by ?lang= sets a cookie,
+    # so that answer is not kept for everybody
+    english = client.get(f"/meetings/{meeting.id}", headers={"Accept-Language": "en"})
+    assert 'lang="en"' in english.get_data(as_text=True) and "Русе" in english.get_data(
+        as_text=True)
+    chosen = client.get(f"/meetings/{meeting.id}?lang=sq")
+    assert "Set-Cookie" in chosen.headers
+    client.get(f"/meetings/{meeting.id}?lang=sq")
+    assert len(started) == 4
+    # a visitor with a cookie (here: a session) always reaches the application
+    client.get(f"/meetings/{meeting.id}", headers={**bulgarian, "Cookie": "session=x"})
+    assert len(started) == 5
+    cache.clear()

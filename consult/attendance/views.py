@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from flask_login import current_user
+from sqlalchemy.orm import lazyload
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import NumberRange, Optional
 
@@ -68,7 +69,9 @@ class AggregateForm(BaseForm):
 
 
 def _meeting(meeting_id: int) -> Meeting:
-    return require_manager(db.get_or_404(Meeting, meeting_id))
+    # the door pages show the meeting and its series, not its agenda or working group
+    return require_manager(db.get_or_404(Meeting, meeting_id, options=[
+        lazyload(Meeting.agenda), lazyload(Meeting.group)]))
 
 
 def _registration(registration_id: int) -> Registration:

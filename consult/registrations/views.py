@@ -14,6 +14,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from sqlalchemy.orm import lazyload
 
 from consult.directory.models import Gender
 from consult.directory.services import stakeholder_type_choices
@@ -176,7 +177,7 @@ def _organisation_names() -> list[str]:
 def register(meeting_id):
     # the form shows the meeting and its series, not its agenda or working group
     meeting = db.get_or_404(Meeting, meeting_id, options=[
-        sa.orm.lazyload(Meeting.agenda), sa.orm.lazyload(Meeting.group)])
+        lazyload(Meeting.agenda), lazyload(Meeting.group)])
     if meeting.status is MeetingStatus.DRAFT:
         abort(404)
     return _registration_form(meeting, None)

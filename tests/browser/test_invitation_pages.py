@@ -1,7 +1,7 @@
 """The main journey in Chromium: the organizer creates a meeting and invites three contacts;
 a participant opens the link from the mail (read from the SMTP server) on a phone and
-registers in Bulgarian; the organizer checks them in on a phone; the meeting's figures show
-them by gender. axe-core on every page; a screenshot of every step."""
+registers in Bulgarian; the organizer checks them in on a phone; the meeting's figures and
+the series' participation report show them by gender. axe-core on every page; a screenshot of every step."""
 
 from __future__ import annotations
 
@@ -133,3 +133,13 @@ def test_main_journey(browser, page, live_server, db, smtp_server):
     attended = table.locator("tr", has_text="attended").inner_text().split()
     assert attended[1:] == ["0", "1", "0", "0", "1"]  # women, men, other, undisclosed, total
     check(page, "journey-8-figures")
+
+    # 6. the participation report of the series, by gender
+    page.goto(f"{live_server}/manage/reports/?series={series.id}")
+    by_gender = page.locator("section[aria-labelledby=gender-heading] table")
+    cells = {row.locator("th, td").first.inner_text().strip():
+             [c.strip() for c in row.locator("td").all_inner_texts()]
+             for row in by_gender.locator("tbody tr, tfoot tr").all()}
+    # attended, without registration, total
+    assert cells["man"][-3:] == ["1", "0", "1"] and cells["woman"][-3:] == ["0", "0", "0"]
+    check(page, "journey-9-report")

@@ -69,7 +69,7 @@ def _generate(conn) -> None:
             '', '{}', 'Europe/Sofia', true, '', '', now())"""))
     conn.execute(sa.text("""
         INSERT INTO meetings (uid, series_id, title, description, main_language, type, format,
-            starts_at, ends_at, timezone, venue, address, online_url, region,
+            starts_at, ends_at, timezone, local_date, venue, address, online_url, region,
             registration_mode, co_organisers, languages, status, sequence, cancellation_note,
             sensitive_question, remind_unanswered, created_at, updated_at)
         SELECT 'bench-' || i || '@consult', (SELECT id FROM series WHERE slug = 'bench'),
@@ -79,7 +79,10 @@ def _generate(conn) -> None:
             (ARRAY['in_person', 'online', 'hybrid'])[1 + i % 3],
             timestamptz '2020-01-06 08:00+00' + i * interval '2 days',
             timestamptz '2020-01-06 11:00+00' + i * interval '2 days',
-            'Europe/Sofia', 'Зала', 'София', '', 'Област ' || (i % 28), 'open', '', '[]',
+            'Europe/Sofia',
+            CAST((timestamptz '2020-01-06 08:00+00' + i * interval '2 days')
+                 AT TIME ZONE 'Europe/Sofia' AS DATE),
+            'Зала', 'София', '', 'Област ' || (i % 28), 'open', '', '[]',
             'held', 0, '', '{}', false, now(), now()
         FROM generate_series(1, :meetings) AS i"""), {"meetings": MEETINGS})
     conn.execute(sa.text("""

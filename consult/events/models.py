@@ -159,6 +159,9 @@ class Meeting(db.Model):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
     timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
+    # the calendar day the meeting starts on where it takes place, kept by the ORM from
+    # starts_at and timezone: months, report periods and membership dates compare with it
+    local_date: Mapped[date] = mapped_column(sa.Date, index=True)
     venue: Mapped[str] = mapped_column(sa.String(300), default="")
     address: Mapped[str] = mapped_column(sa.String(500), default="")
     online_url: Mapped[str] = mapped_column(sa.String(1000), default="")
@@ -242,6 +245,16 @@ class Meeting(db.Model):
         if self.group is not None:
             people += list(self.group.managers)
         return people
+
+
+
+@sa.event.listens_for(Meeting, "before_insert")
+@sa.event.listens_for(Meeting, "before_update")
+def _keep_local_date(_mapper, _connection, meeting: Meeting) -> None:
+    if meeting.starts_at is not None:
+        # before the INSERT the column default has not been applied yet
+        zone = ZoneInfo(meeting.timezone or "UTC")
+        meeting.local_date = meeting.starts_at.astimezone(zone).date()
 
 
 class AgendaItem(db.Model):

@@ -314,9 +314,9 @@ def public_meetings_query(filters: MeetingFilters, now: datetime | None = None):
     if re.fullmatch(r"\d{4}-\d{2}", filters.month or ""):
         year, month = map(int, filters.month.split("-"))
         if 1 <= month <= 12 and 1900 <= year <= 2200:
-            start = datetime(year, month, 1, tzinfo=ZoneInfo("UTC"))
-            end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=ZoneInfo("UTC"))
-            query = query.where(Meeting.starts_at >= start, Meeting.starts_at < end)
+            # the month where the meeting takes place, not in UTC
+            start, end = date(year, month, 1), date(year + month // 12, month % 12 + 1, 1)
+            query = query.where(Meeting.local_date >= start, Meeting.local_date < end)
     if filters.when == "past":
         query = query.where(Meeting.ends_at < now).order_by(Meeting.starts_at.desc())
     elif filters.when == "upcoming":

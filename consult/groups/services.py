@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
@@ -187,19 +187,13 @@ def group_meetings(group: WorkingGroup, start: date | None = None, end: date | N
     """The group's meetings held (by their local date) from ``start`` to ``end`` inclusive,
     by date."""
     query = sa.select(Meeting).where(Meeting.group_id == group.id)
-    # a generous UTC window first, then the exact local dates
     if start is not None:
-        query = query.where(Meeting.starts_at >= datetime.combine(
-            start - timedelta(days=1), time(0), tzinfo=UTC))
+        query = query.where(Meeting.local_date >= start)
     if end is not None:
-        query = query.where(Meeting.starts_at < datetime.combine(
-            end + timedelta(days=2), time(0), tzinfo=UTC))
+        query = query.where(Meeting.local_date <= end)
     if public_only:
         query = query.where(Meeting.status != MeetingStatus.DRAFT)
-    meetings = db.session.scalars(query.order_by(Meeting.starts_at, Meeting.id)).unique()
-    return [m for m in meetings
-            if (start is None or meeting_day(m) >= start)
-            and (end is None or meeting_day(m) <= end)]
+    return list(db.session.scalars(query.order_by(Meeting.starts_at, Meeting.id)).unique())
 
 
 def _not_a_member_on_meeting_day(group: WorkingGroup, meetings: list[Meeting]):

@@ -16,21 +16,20 @@ What is counted:
   (``AggregateAttendance``), always kept in their own column and added to totals;
 * a person: the registration's contact, else its lower-cased e-mail address.
 
-Dates: a period covers the meetings starting from the first day 00:00 UTC to the end of
-the last day (UTC); the meeting's date for membership is its UTC date.
+Dates: a period covers the meetings whose local date (the day they start on where they take
+place, ``Meeting.local_date``) falls from its first to its last day; membership is judged on
+that same date.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
 
 from consult.attendance.models import AggregateAttendance, Attendance
 from consult.directory.models import Gender, StakeholderType
@@ -100,9 +99,9 @@ class ReportFilters:
         """WHERE conditions on ``Meeting``."""
         conditions = [Meeting.status.in_(REPORTED_STATUSES)]
         if self.date_from is not None:
-            conditions.append(Meeting.starts_at >= _day_start(self.date_from))
+            conditions.append(Meeting.local_date >= self.date_from)
         if self.date_to is not None:
-            conditions.append(Meeting.starts_at < _day_start(self.date_to + timedelta(days=1)))
+            conditions.append(Meeting.local_date <= self.date_to)
         if self.series_id is not None:
             conditions.append(Meeting.series_id == self.series_id)
         if self.group_id is not None:
@@ -121,10 +120,6 @@ class ReportFilters:
             # never correlated to the enclosing query's meetings: a list of ids of its own
             conditions.append(Meeting.id.in_(self.scope.correlate(None)))
         return conditions
-
-
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 def meeting_ids(filters: ReportFilters) -> sa.Select:
@@ -174,23 +169,6 @@ def _person_parts():
     contact, else (with no contact) the lower-cased address."""
     return (Registration.contact_id,
             sa.case((Registration.contact_id.is_(None), sa.func.lower(Registration.email))))
-
-
-class meeting_day(FunctionElement):  # noqa: N801 - an SQL function, named like one
-    """The meeting's date (UTC) as an SQL expression, on SQLite and PostgreSQL alike."""
-
-    type = sa.Date()
-    inherit_cache = True
-
-
-@compiles(meeting_day)
-def _meeting_day_sqlite(element, compiler, **kw):
-    return f"date({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(meeting_day, "postgresql")
-def _meeting_day_postgresql(element, compiler, **kw):
-    return f"CAST(({compiler.process(element.clauses, **kw)} AT TIME ZONE 'UTC') AS DATE)"
 
 
 def stakeholder_types() -> list[StakeholderType]:
@@ -504,7 +482,7 @@ def _membership_kind():
     group."""
     from consult.directory.models import Contact
 
-    day = meeting_day(Meeting.starts_at)
+    day = Meeting.local_date
     seat_holder = sa.orm.aliased(Contact)
     is_member = (
         sa.select(Membership.id)

@@ -1,7 +1,8 @@
 """The main journey in Chromium: the organizer creates a meeting and invites three contacts;
 a participant opens the link from the mail (read from the SMTP server) on a phone and
 registers in Bulgarian; the organizer checks them in on a phone; the meeting's figures and
-the series' participation report show them by gender. axe-core on every page; a screenshot of every step."""
+the series' participation report show them by gender. axe-core on every page; a screenshot
+of every step."""
 
 from __future__ import annotations
 

@@ -171,9 +171,9 @@ def published_member_names(group: WorkingGroup, day: date) -> dict[int | None, l
 
 @dataclass
 class ParticipationCounts:
-    """People counted once each (by their registration address), by gender (every gender a
-    key) and by stakeholder type code (None: not given); ``attendances`` counts each
-    meeting a person attended."""
+    """People counted once each (by directory contact, else e-mail address: the reports'
+    ``person_key``), by gender (every gender a key) and by stakeholder type code (None: not
+    given); ``attendances`` counts each meeting a person attended."""
 
     by_gender: dict[str, int] = field(default_factory=lambda: dict.fromkeys(GENDERS, 0))
     by_type: dict[str | None, int] = field(default_factory=dict)
@@ -196,28 +196,25 @@ def group_meetings(group: WorkingGroup, start: date | None = None, end: date | N
     return list(db.session.scalars(query.order_by(Meeting.starts_at, Meeting.id)).unique())
 
 
-def _not_a_member_on_meeting_day(group: WorkingGroup, meetings: list[Meeting]):
-    """SQL: the registration's person held no seat in the group on the meeting's date
-    (matched by directory contact or by e-mail address)."""
+def seat_held(group_id, day):
+    """SQL EXISTS: the registration's person held a seat in working group ``group_id`` on
+    ``day`` (values or SQL expressions, e.g. ``Meeting.local_date``), matched by directory
+    contact or, for a registration not linked to one, by the contact's e-mail address. The
+    group pages and the reports both judge membership with it."""
     from consult.registrations.models import Registration
 
-    day_of = sa.case(
-        {m.id: sa.literal(meeting_day(m), sa.Date()) for m in meetings},
-        value=Registration.meeting_id,
-    )
-    seat = aliased(Membership)
-    person = aliased(Contact)
-    member = (
+    seat, person = aliased(Membership), aliased(Contact)
+    return (
         sa.select(seat.id)
         .join(person, person.id == seat.contact_id)
         .where(
-            seat.group_id == group.id,
+            seat.group_id == group_id,
             sa.or_(person.id == Registration.contact_id, person.email == Registration.email),
-            sa.or_(seat.starts_on.is_(None), seat.starts_on <= day_of),
-            sa.or_(seat.ends_on.is_(None), seat.ends_on >= day_of),
+            sa.or_(seat.starts_on.is_(None), seat.starts_on <= day),
+            sa.or_(seat.ends_on.is_(None), seat.ends_on >= day),
         )
+        .exists()
     )
-    return ~member.exists()
 
 
 def consulted_stakeholders(group: WorkingGroup, start: date, end: date) -> ParticipationCounts:
@@ -225,22 +222,24 @@ def consulted_stakeholders(group: WorkingGroup, start: date, end: date) -> Parti
     without being a member of the group on the meeting's date: the stakeholders the group
     consulted beyond its members."""
     from consult.attendance.models import Attendance
-    from consult.registrations.models import Registration
+    from consult.registrations.models import Registration, person_key
 
     meetings = group_meetings(group, start, end)
     counts = ParticipationCounts(meetings=len(meetings))
     if not meetings:
         return counts
+    person = person_key()
     attended = (
-        sa.select(Registration.email.label("person"),
+        sa.select(person.label("person"),
                   sa.func.max(Registration.gender).label("gender"),
                   sa.func.max(Registration.stakeholder_type_id).label("type_id"),
                   sa.func.count(Attendance.id).label("times"))
         .select_from(Attendance)
         .join(Registration, Registration.id == Attendance.registration_id)
+        .join(Meeting, Meeting.id == Attendance.meeting_id)
         .where(Attendance.meeting_id.in_([m.id for m in meetings]),
-               _not_a_member_on_meeting_day(group, meetings))
-        .group_by(Registration.email)
+               ~seat_held(group.id, Meeting.local_date))
+        .group_by(person)
         .subquery()
     )
     for gender, people, times in db.session.execute(

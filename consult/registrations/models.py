@@ -109,6 +109,15 @@ class Registration(db.Model):
         self.search_text = search_key(self.name, self.email, self.organisation_name)
 
 
+
+def person_key():
+    """SQL: who a registration is, across meetings: its directory contact, else its
+    lower-cased e-mail address. Reports and group pages count different people with it."""
+    return sa.func.coalesce(
+        sa.literal("c:") + sa.cast(Registration.contact_id, sa.String),
+        sa.literal("e:") + sa.func.lower(Registration.email),
+    )
+
 class ErasureLog(db.Model):
     """A record that personal data was erased or anonymised, and why (no personal data)."""
 

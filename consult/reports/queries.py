@@ -44,7 +44,7 @@ from consult.events.models import (
 from consult.extensions import db
 from consult.groups.models import ConclusionsSend, GroupLead, Membership, WorkingGroup
 from consult.invitations.models import Invitation
-from consult.registrations.models import ACTIVE_STATUSES, Registration
+from consult.registrations.models import ACTIVE_STATUSES, Registration, person_key
 
 GENDERS: tuple[str, ...] = tuple(g.value for g in Gender)
 # meetings that took (or will take) place; drafts and cancelled meetings are not reported
@@ -154,14 +154,6 @@ def _type_sums(codes: list[str]):
 def _aggregates() -> sa.Select:
     return (sa.select().select_from(AggregateAttendance)
             .join(Meeting, Meeting.id == AggregateAttendance.meeting_id))
-
-
-def _person():
-    """A person: the registration's contact, else its lower-cased e-mail address."""
-    return sa.func.coalesce(
-        sa.literal("c:") + sa.cast(Registration.contact_id, sa.String),
-        sa.literal("e:") + sa.func.lower(Registration.email),
-    )
 
 
 def _person_parts():
@@ -477,26 +469,11 @@ MEMBER, NON_MEMBER, NO_GROUP = "member", "non_member", "no_group"
 
 def _membership_kind():
     """'member' when the attendee held a seat in the meeting's working group on the
-    meeting's date (matched by directory contact, or by the contact's e-mail address for a
-    registration not linked to it), 'non_member' otherwise; 'no_group' for meetings of no
-    group."""
-    from consult.directory.models import Contact
+    meeting's (local) date, 'non_member' otherwise; 'no_group' for meetings of no group."""
+    from consult.groups.services import seat_held
 
-    day = Meeting.local_date
-    seat_holder = sa.orm.aliased(Contact)
-    is_member = (
-        sa.select(Membership.id)
-        .join(seat_holder, seat_holder.id == Membership.contact_id)
-        .where(
-            Membership.group_id == Meeting.group_id,
-            sa.or_(Membership.contact_id == Registration.contact_id,
-                   seat_holder.email == Registration.email),
-            sa.or_(Membership.starts_on.is_(None), Membership.starts_on <= day),
-            sa.or_(Membership.ends_on.is_(None), Membership.ends_on >= day),
-        )
-        .exists()
-    )
-    return sa.case((Meeting.group_id.is_(None), NO_GROUP), (is_member, MEMBER),
+    return sa.case((Meeting.group_id.is_(None), NO_GROUP),
+                   (seat_held(Meeting.group_id, Meeting.local_date), MEMBER),
                    else_=NON_MEMBER)
 
 
@@ -537,7 +514,7 @@ def consulted_non_members(filters: ReportFilters,
     by stakeholder type × gender (a person in two cells when their answers changed)."""
     types = stakeholder_types() if types is None else types
     inner = (_attendances()
-             .add_columns(_membership_kind().label("kind"), _person().label("person"),
+             .add_columns(_membership_kind().label("kind"), person_key().label("person"),
                           Registration.stakeholder_type_id.label("type_id"),
                           Registration.gender.label("gender"))
              .where(*filters.conditions(), Meeting.group_id.is_not(None)).subquery())

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from functools import cache
 from zoneinfo import available_timezones
 
 from flask_babel import LazyString
@@ -110,6 +111,22 @@ add_language_fields(SeriesForm, "implementing_body", _l("Implementing body"))
 add_language_fields(SeriesForm, "disclaimer", _l("Disclaimer"), TextAreaField, 2000)
 
 
+def skipped_time(day, at, zone) -> None:
+    """Refuse a local time the clocks skip that day (summer time begins): it does not exist,
+    and stored it would quietly become another time."""
+    from consult.events.services import wall_clock_exists
+
+    if day and at and zone in _zones() and not wall_clock_exists(day, at, zone):
+        raise ValidationError(_l(
+            "This time does not exist on that day in %(zone)s: the clocks go forward then. "
+            "Choose another time.", zone=zone))
+
+
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
 class MeetingForm(BaseForm):
     main_language = SelectField(_l("Main language"), choices=language_choices, default="bg")
     type = SelectField(_l("Type"), choices=_enum_choices(MEETING_TYPE_LABELS), default="other")
@@ -136,18 +153,28 @@ class MeetingForm(BaseForm):
                                   validators=[max_length(2000)], filters=[strip])
     languages = MultiCheckboxField(_l("Languages of the meeting"), choices=language_choices)
 
+    def validate_start_time(self, field):
+        skipped_time(self.date.data, field.data, self.timezone.data)
+
     def validate_end_time(self, field):
         if self.start_time.data and field.data and field.data <= self.start_time.data:
             raise ValidationError(_l("The meeting must end after it starts."))
+        skipped_time(self.date.data, field.data, self.timezone.data)
 
     def validate_online_url(self, field):
         if field.data and not field.data.startswith(("https://", "http://")):
             raise ValidationError(_l("Give the full link, starting with https://"))
 
+    def validate_registration_opens(self, field):
+        if field.data:
+            skipped_time(field.data.date(), field.data.time(), self.timezone.data)
+
     def validate_registration_closes(self, field):
         opens = self.registration_opens.data
         if opens and field.data and field.data <= opens:
             raise ValidationError(_l("Registration must close after it opens."))
+        if field.data:
+            skipped_time(field.data.date(), field.data.time(), self.timezone.data)
 
 
 add_language_fields(MeetingForm, "title", _l("Title"))
@@ -208,6 +235,17 @@ class SessionsForm(BaseForm):
     def validate_rows(self, field):
         if not any(row.form.date.data for row in field):
             raise ValidationError(_l("Fill in at least one session."))
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        for row in self.rows:
+            for time_field in (row.form.start_time, row.form.end_time):
+                try:
+                    skipped_time(row.form.date.data, time_field.data, self.timezone.data)
+                except ValidationError as error:
+                    time_field.errors = [*time_field.errors, str(error)]
+                    valid = False
+        return valid
 
 
 class AgendaItemForm(BaseForm):

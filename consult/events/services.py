@@ -29,8 +29,16 @@ from consult.extensions import db
 
 
 def to_utc(day: date, at: time, zone: str) -> datetime:
-    """A wall-clock time in ``zone`` as an aware UTC datetime."""
+    """A wall-clock time in ``zone`` as an aware UTC datetime (a time the clocks pass twice,
+    when they go back, is taken the first time)."""
     return datetime.combine(day, at, tzinfo=ZoneInfo(zone)).astimezone(ZoneInfo("UTC"))
+
+
+def wall_clock_exists(day: date, at: time, zone: str) -> bool:
+    """False for a time the clocks skip in ``zone`` that day (e.g. 03:30 in Sofia on the last
+    Sunday of March): it would silently become another time."""
+    local = to_utc(day, at, zone).astimezone(ZoneInfo(zone))
+    return (local.date(), local.time().replace(tzinfo=None)) == (day, at.replace(tzinfo=None))
 
 
 def slugify(text: str) -> str:

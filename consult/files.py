@@ -24,6 +24,8 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column
 from consult.db import created_at_column
 from consult.extensions import db
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 
 class StoredFile(db.Model):
     __tablename__ = "stored_files"
@@ -51,7 +53,7 @@ class Kind:
 DOCUMENT_KINDS = {
     "pdf": Kind("pdf", "application/pdf"),
     "docx": Kind("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-    "xlsx": Kind("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "xlsx": Kind("xlsx", XLSX),
     "pptx": Kind(
         "pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"
     ),
@@ -129,19 +131,33 @@ def store_upload(upload, kinds=DOCUMENT_KINDS) -> StoredFile:
     return stored
 
 
-def file_response(stored: StoredFile, inline: bool = False):
-    response = make_response(stored.data)
-    response.headers["Content-Type"] = stored.content_type
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+def content_disposition(filename: str, inline: bool = False) -> str:
+    """RFC 6266: an ASCII fallback, and the real (e.g. Cyrillic) name percent-encoded."""
     disposition = "inline" if inline else "attachment"
-    ascii_name = stored.filename.encode("ascii", "ignore").decode().strip() or "document"
+    ascii_name = filename.encode("ascii", "ignore").decode().strip().replace('"', "") \
+        or "document"
     if ascii_name.startswith("."):
         ascii_name = "document" + ascii_name
-    # RFC 6266: an ASCII fallback, and the real (Cyrillic) name percent-encoded
-    response.headers["Content-Disposition"] = (
-        f'{disposition}; filename="{ascii_name}"; '
-        f"filename*=UTF-8''{quote(stored.filename, safe='')}"
-    )
-    response.headers["Cache-Control"] = "private, max-age=300"
+    return (f'{disposition}; filename="{ascii_name}"; '
+            f"filename*=UTF-8''{quote(filename, safe='')}")
+
+
+def download(body, content_type: str, filename: str, inline: bool = False,
+             cache: str | None = "no-store"):
+    """A file the application makes (export, PDF, calendar): its type, its name, and
+    whether it may be cached (exports of personal data never are; None: no rule)."""
+    response = make_response(body)
+    response.headers["Content-Type"] = content_type
+    response.headers["Content-Disposition"] = content_disposition(filename, inline)
+    if cache:
+        response.headers["Cache-Control"] = cache
+    return response
+
+
+def file_response(stored: StoredFile, inline: bool = False):
+    """An uploaded file: served so that a browser can never run it as a page."""
+    response = download(stored.data, stored.content_type, stored.filename, inline,
+                        cache="private, max-age=300")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

@@ -28,6 +28,7 @@ from consult.directory.services import stakeholder_type_choices, stakeholder_typ
 from consult.events.manage import require_manager
 from consult.events.models import Meeting
 from consult.extensions import db
+from consult.files import download
 from consult.forms import BaseForm, ConfirmForm, email, max_length, required, strip
 from consult.registrations import services as registrations
 from consult.registrations.forms import gender_choices
@@ -208,16 +209,7 @@ def sign_in_sheet(meeting_id):
     language = request.args.get("lang")
     body = render_sheet(meeting, people, blank_rows=10,
                         locale=language if language in CONTENT_LANGUAGES else None)
-    return _pdf(body, f"sign-in-sheet-{meeting.id}.pdf")
-
-
-def _pdf(body: bytes, filename: str):
-    from flask import Response
-
-    response = Response(body, content_type="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return download(body, "application/pdf", f"sign-in-sheet-{meeting.id}.pdf")
 
 
 @bp.route("/meetings/<int:meeting_id>/certificates", methods=["GET", "POST"])

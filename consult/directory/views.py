@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,6 +12,7 @@ from consult.directory import importer, services
 from consult.directory.forms import ContactForm, ImportForm, OrganisationForm, country_name
 from consult.directory.models import Contact, Gender, ImportBatch, Organisation
 from consult.extensions import db
+from consult.files import XLSX, download
 from consult.forms import ConfirmForm, page_number
 from consult.security import roles_required
 
@@ -53,26 +54,14 @@ def contacts():
                            total=total)
 
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _download(body: bytes, mimetype: str, filename: str) -> Response:
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @bp.route("/export.csv")
 def export_csv():
-    response = _download(services.export_csv(_filters()), "text/csv", "contacts.csv")
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    return response
+    return download(services.export_csv(_filters()), "text/csv; charset=utf-8", "contacts.csv")
 
 
 @bp.route("/export.xlsx")
 def export_xlsx():
-    return _download(services.export_xlsx(_filters()), XLSX, "contacts.xlsx")
+    return download(services.export_xlsx(_filters()), XLSX, "contacts.xlsx")
 
 
 def _save_contact(contact: Contact, form: ContactForm) -> None:

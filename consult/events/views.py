@@ -21,7 +21,7 @@ from consult.events.models import (
     SeriesLogo,
 )
 from consult.extensions import db
-from consult.files import file_response
+from consult.files import download, file_response
 from consult.forms import page_number
 from consult.groups.models import WorkingGroup
 from consult.i18n import localized_language
@@ -177,11 +177,8 @@ def series_logo(logo_id):
 
 
 def _ics_response(body: bytes, filename: str) -> Response:
-    response = Response(body, mimetype="text/calendar")
-    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
-    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    response.headers["Cache-Control"] = "public, max-age=300"
-    return response
+    return download(body, "text/calendar; charset=utf-8", filename, inline=True,
+                    cache="public, max-age=300")
 
 
 @bp.route("/meetings/<int:meeting_id>.ics")

@@ -8,7 +8,6 @@ import io
 import sqlalchemy as sa
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     redirect,
@@ -31,6 +30,7 @@ from consult.directory.services import (
 from consult.events.manage import require_manager
 from consult.events.models import Meeting, Series
 from consult.extensions import db
+from consult.files import XLSX, download
 from consult.forms import BaseForm, ConfirmForm, max_length, page_number, required, strip
 from consult.i18n import current_language
 from consult.mail.services import queue_mail
@@ -122,8 +122,8 @@ def export_csv(meeting_id=None, series_id=None):
     writer.writerows([spreadsheet_safe(str(cell)) for cell in row]
                      for row in services.export_rows(ids, _filters()))
     # a byte order mark: Excel then reads UTF-8 (Cyrillic) correctly
-    return _download(("\ufeff" + buffer.getvalue()).encode("utf-8"),
-                     "text/csv; charset=utf-8", _export_name(meeting, series, "csv"))
+    return download(("\ufeff" + buffer.getvalue()).encode("utf-8"),
+                    "text/csv; charset=utf-8", _export_name(meeting, series, "csv"))
 
 
 @bp.route("/meetings/<int:meeting_id>/registrations.xlsx")
@@ -139,15 +139,7 @@ def export_xlsx(meeting_id=None, series_id=None):
         sheet.append([spreadsheet_safe(str(cell)) for cell in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return _download(buffer.getvalue(), "application/vnd.openxmlformats-officedocument."
-                     "spreadsheetml.sheet", _export_name(meeting, series, "xlsx"))
-
-
-def _download(body: bytes, content_type: str, filename: str) -> Response:
-    response = Response(body, content_type=content_type)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return download(buffer.getvalue(), XLSX, _export_name(meeting, series, "xlsx"))
 
 
 def _registration(registration_id: int) -> Registration:

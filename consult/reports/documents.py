@@ -34,6 +34,7 @@ from consult.events.models import (
     Series,
 )
 from consult.extensions import db
+from consult.files import XLSX
 from consult.groups.models import WorkingGroup
 from consult.reports import queries
 from consult.reports.queries import ReportFilters
@@ -49,7 +50,6 @@ from consult.reports.tables import (
     without_registration_sheet,
 )
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PROJECT_CODE = _l("Project code")
 PROJECT = _l("Project")
 FUNDER = _l("Funder")

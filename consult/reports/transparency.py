@@ -8,11 +8,12 @@ groups; an internal group's record is "not found" like the group itself.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, abort, render_template
 
 from consult.cache import public_cache
 from consult.events.models import Meeting
 from consult.extensions import db
+from consult.files import download
 from consult.groups.models import WorkingGroup
 from consult.i18n import current_language
 from consult.reports.queries import REPORTED_STATUSES
@@ -63,19 +64,13 @@ def record(slug, year):
                            doc_url=document_url)
 
 
-def _attachment(body, content_type: str, filename: str) -> Response:
-    response = Response(body, content_type=content_type)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 @bp.route("/groups/<slug>/<int:year>/transparency.pdf")
 @public
 @public_cache
 def record_pdf_file(slug, year):
     data = build_record(_public_group(slug, year), year)
-    return _attachment(record_pdf(data, current_language()), "application/pdf",
-                       f"{data.filename}.pdf")
+    return download(record_pdf(data, current_language()), "application/pdf",
+                    f"{data.filename}.pdf", cache=None)
 
 
 @bp.route("/groups/<slug>/<int:year>/transparency.html")
@@ -83,5 +78,5 @@ def record_pdf_file(slug, year):
 @public_cache
 def record_html_file(slug, year):
     data = build_record(_public_group(slug, year), year)
-    return _attachment(record_html(data, current_language()).encode("utf-8"),
-                       "text/html; charset=utf-8", f"{data.filename}.html")
+    return download(record_html(data, current_language()).encode("utf-8"),
+                    "text/html; charset=utf-8", f"{data.filename}.html", cache=None)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -27,6 +27,7 @@ from consult.events.models import (
 )
 from consult.events.services import managed_meetings_query, visible_to
 from consult.extensions import db
+from consult.files import download
 from consult.forms import page_number
 from consult.groups.models import WorkingGroup, group_managers
 from consult.i18n import current_language
@@ -199,13 +200,6 @@ def dashboard():
                            charts=_charts(board), group_years=_group_years(form), **context)
 
 
-def _download(body: bytes, content_type: str, filename: str) -> Response:
-    response = Response(body, content_type=content_type)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @bp.route("/participation.<any(csv, xlsx, pdf):kind>")
 def export(kind):
     """The dashboard's report, every meeting included, as CSV, Excel or PDF."""
@@ -214,7 +208,7 @@ def export(kind):
         return render_template("reports/dashboard.html", board=None, form=form,
                                types=MEETING_TYPE_LABELS, formats=FORMAT_LABELS), 400
     document = documents.build_participation(form.filters, current_language())
-    return _download(*documents.write(document, kind))
+    return download(*documents.write(document, kind))
 
 
 @bp.route("/series/<int:series_id>/funder.<any(pdf, xlsx, csv):kind>")
@@ -222,4 +216,4 @@ def funder(series_id, kind):
     """The funder report of a series: funder block, a row per meeting, totals."""
     series = require_reader(db.get_or_404(Series, series_id))
     document = documents.build_funder(series, current_language())
-    return _download(*documents.write(document, kind))
+    return download(*documents.write(document, kind))

@@ -107,7 +107,8 @@ def test_funder_report_pdf(admin, world):
     response = admin.get(f"/manage/reports/series/{world.series.id}/funder.pdf")
     assert response.status_code == 200
     assert response.headers["Content-Disposition"] == \
-        'attachment; filename="funder-report-team2.pdf"'
+        'attachment; filename="funder-report-team2.pdf"; ' \
+        "filename*=UTF-8''funder-report-team2.pdf"
     text = pdf_text(response.data)
     for expected in ("Funder report: TEAM2 discussion meetings", "101038470",
                      "Програма „Права, равенство и гражданство“",

@@ -108,7 +108,8 @@ def test_the_pdf(client, world):
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "application/pdf"
     assert response.headers["Content-Disposition"] == \
-        'attachment; filename="transparency-roma-swg-2020.pdf"'
+        'attachment; filename="transparency-roma-swg-2020.pdf"; ' \
+        "filename*=UTF-8''transparency-roma-swg-2020.pdf"
     reader = PdfReader(io.BytesIO(response.data))
     text = "\n".join(page.extract_text() for page in reader.pages)
     flat = " ".join(text.split())

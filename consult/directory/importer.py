@@ -18,16 +18,17 @@ from flask_babel import lazy_gettext as _l
 
 from consult.db import utcnow
 from consult.directory.models import Contact, Gender, Organisation, StakeholderType, search_key
+from consult.directory.services import all_tags, parse_tags
 from consult.extensions import db
 
 FIELDS = ["name", "email", "gender", "organisation", "stakeholder_type", "region", "oblast",
-          "municipality", "position", "language", "phone"]
+          "municipality", "position", "language", "phone", "tags"]
 FIELD_LABELS = {
     "name": lazy_pgettext("person", "Name"), "email": _l("E-mail"), "gender": _l("Gender"),
     "organisation": _l("Organisation"), "stakeholder_type": _l("Stakeholder type"),
     "region": _l("Region"), "oblast": _l("Oblast / district"),
     "municipality": _l("Municipality"), "position": _l("Position"),
-    "language": _l("Language"), "phone": _l("Phone"),
+    "language": _l("Language"), "phone": _l("Phone"), "tags": _l("Tags"),
 }
 # header spellings seen in Bulgarian, Macedonian, Albanian and English spreadsheets
 HEADER_ALIASES = {
@@ -46,6 +47,8 @@ HEADER_ALIASES = {
     "position": {"position", "длъжност", "позиция", "функција", "pozicioni", "funksioni"},
     "language": {"language", "език", "јазик", "gjuha"},
     "phone": {"phone", "telephone", "телефон", "telefoni"},
+    # comma-separated, as the directory's own export writes them
+    "tags": {"tags", "tag", "етикети", "етикет", "ознаки", "ознака", "etiketat", "etiketa"},
 }
 GENDER_SPELLINGS = {
     Gender.FEMALE: {"f", "female", "woman", "w", "ж", "жена", "жен", "женски", "ženska",
@@ -148,6 +151,7 @@ class Row:
     contact_id: int | None = None
     current: sa.Row | None = None  # the stored values of that contact
     type_id: int | None = None
+    tags: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -219,7 +223,7 @@ def _existing_contacts(emails: list[str]) -> dict[str, sa.Row]:
     compares them and `apply` writes over them (no ORM objects to build for 10,000 rows)."""
     columns = [Contact.id, Contact.email, Contact.gender, Contact.organisation_id,
                Contact.stakeholder_type_id, Organisation.name.label("organisation_name"),
-               *(getattr(Contact, name) for name in _TEXT_FIELDS)]
+               Contact.tags, *(getattr(Contact, name) for name in _TEXT_FIELDS)]
     found = {}
     for chunk in _chunks(emails):
         query = sa.select(*columns).outerjoin(
@@ -266,6 +270,7 @@ def preview(parsed: ParsedFile, mapping: dict, on_existing: str = "update",
                 row.reasons.append(str(_l("Unknown gender “%(value)s”.",
                                           value=values["gender"])))
         row.gender = gender
+        row.tags = parse_tags(values["tags"])
         if values["stakeholder_type"]:
             row.type_id = types.get(values["stakeholder_type"].lower())
             if row.type_id is None:
@@ -298,12 +303,20 @@ def preview(parsed: ParsedFile, mapping: dict, on_existing: str = "update",
                        if row.values[name] and row.values[name] != getattr(contact, name)]
         if row.gender is not Gender.UNDISCLOSED and row.gender is not contact.gender:
             differences.append(labels["gender"])
+        if _new_tags(contact.tags, row.tags):
+            differences.append(labels["tags"])
         if differences:
             row.changes.append(changes_text % {"fields": ", ".join(differences)})
         else:
             row.action = "skip"
             row.changes.append(no_changes)
     return Preview(rows, parsed.encoding, parsed.delimiter, mapping)
+
+
+def _new_tags(current: list[str] | None, tags: list[str]) -> list[str]:
+    """Tags of a row the contact does not have yet (a cell never removes tags)."""
+    have = {tag.casefold() for tag in current or []}
+    return [tag for tag in tags if tag.casefold() not in have]
 
 
 def _organisations(rows: list[Row], now) -> dict[str, tuple[int, str]]:
@@ -338,6 +351,12 @@ def apply(result: Preview) -> dict[str, int]:
     """
     accepted = [row for row in result.rows if row.action in ("new", "update")]
     now = utcnow()
+    # a tag keeps the spelling the directory (or, for a new one, this file) gave it first
+    spelling = {tag.casefold(): tag for tag in all_tags()}
+
+    def spelled(tags: list[str]) -> list[str]:
+        return [spelling.setdefault(tag.casefold(), tag) for tag in tags]
+
     organisations = _organisations(accepted, now)
     inserts, updates = [], []
     for row in accepted:
@@ -350,7 +369,8 @@ def apply(result: Preview) -> dict[str, int]:
                 "email": row.email, "gender": row.gender or Gender.UNDISCLOSED,
                 **{name: values[name] for name in _TEXT_FIELDS},
                 "organisation_id": organisation_id, "stakeholder_type_id": row.type_id,
-                "tags": [], "search_text": search_key(values["name"], row.email,
+                "tags": spelled(row.tags),
+                "search_text": search_key(values["name"], row.email,
                                                       organisation_name),
                 "created_at": now, "updated_at": now,
             })
@@ -361,6 +381,7 @@ def apply(result: Preview) -> dict[str, int]:
             organisation_id, organisation_name = old.organisation_id, old.organisation_name
         updates.append({
             "id": old.id, **merged,
+            "tags": [*(old.tags or []), *spelled(_new_tags(old.tags, row.tags))],
             "gender": old.gender if row.gender in (None, Gender.UNDISCLOSED) else row.gender,
             "organisation_id": organisation_id,
             "stakeholder_type_id": old.stakeholder_type_id if row.type_id is None

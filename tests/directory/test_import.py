@@ -223,3 +223,33 @@ def test_contact_form_validates_and_keeps_input(client, auth, db):
     georgi = db.session.scalar(sa.select(Contact).where(Contact.email == "georgi@example.bg"))
     assert georgi.organisation.name == "Община Лом"
     assert "georgi" in georgi.search_text
+
+
+def test_the_directory_export_imports_back_with_its_tags(client, auth, db):
+    organizer(auth)
+    db.session.add_all([
+        Contact(name="Ана Стоянова", email="ana@example.bg", gender=Gender.FEMALE,
+                tags=["Медиатори", "Видин"]),
+        Contact(name="Бойко Петров", email="boyko@example.bg", gender=Gender.MALE,
+                tags=["медиатори"]),
+    ])
+    db.session.commit()
+    exported = client.get("/manage/directory/export.csv").data
+    assert "Медиатори, Видин" in exported.decode("utf-8-sig")
+    # the same file into an empty directory: the tags come back
+    db.session.execute(sa.delete(Contact))
+    db.session.add(Contact(name="Анелия Колева", email="anelia@example.bg", tags=["Видин"]))
+    db.session.commit()
+    confirm(client, upload(client, exported, "contacts.csv"))
+    tags = dict(db.session.execute(sa.select(Contact.email, Contact.tags)).all())
+    assert tags["ana@example.bg"] == ["Медиатори", "Видин"]
+    assert tags["boyko@example.bg"] == ["Медиатори"]  # the spelling the directory uses
+
+    # a later file adds tags, in any case, and never removes any
+    csv_text = "name,email,етикети\nАна Стоянова,ana@example.bg,\"видин, Ромски общности\"\n"
+    review = upload(client, csv_text.encode(), "more.csv")
+    assert "Tags" in client.get(review + "&lang=en").get_data(as_text=True)
+    confirm(client, review)
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(Contact.tags).where(
+        Contact.email == "ana@example.bg")) == ["Медиатори", "Видин", "Ромски общности"]

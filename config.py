@@ -117,6 +117,12 @@ class Config:
                 "SECRET_KEY is not set. Production refuses to start without it: "
                 "set SECRET_KEY in the environment to a long random value."
             )
+        if config.get("ENV_NAME") == "production" and not config.get("SERVER_NAME"):
+            raise RuntimeError(
+                "SERVER_NAME is not set. The links in every mail (confirmations, invitations, "
+                "reminders) are built from it; without it they would follow whatever Host a "
+                "request claims. Set SERVER_NAME to the site's host, e.g. consult.example.org."
+            )
 
 
 class ProductionConfig(Config):

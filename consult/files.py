@@ -131,10 +131,13 @@ def store_upload(upload, kinds=DOCUMENT_KINDS) -> StoredFile:
     return stored
 
 
+_UNSAFE_IN_NAME = re.compile(r'[\x00-\x1f\x7f"\\]')
+
+
 def content_disposition(filename: str, inline: bool = False) -> str:
     """RFC 6266: an ASCII fallback, and the real (e.g. Cyrillic) name percent-encoded."""
     disposition = "inline" if inline else "attachment"
-    ascii_name = filename.encode("ascii", "ignore").decode().strip().replace('"', "") \
+    ascii_name = _UNSAFE_IN_NAME.sub("", filename.encode("ascii", "ignore").decode()).strip() \
         or "document"
     if ascii_name.startswith("."):
         ascii_name = "document" + ascii_name

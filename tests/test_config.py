@@ -12,8 +12,14 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch):
         create_app("production", SECRET_KEY=None)
 
 
+def test_production_refuses_to_start_without_its_host_name():
+    with pytest.raises(RuntimeError, match="SERVER_NAME"):
+        create_app("production", SECRET_KEY="x" * 40, SERVER_NAME=None,
+                   SQLALCHEMY_DATABASE_URI="sqlite:///:memory:")
+
+
 def test_production_starts_with_secret_key():
-    app = create_app("production", SECRET_KEY="x" * 40,
+    app = create_app("production", SECRET_KEY="x" * 40, SERVER_NAME="consult.example.org",
                      SQLALCHEMY_DATABASE_URI="sqlite:///:memory:")
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["RATELIMIT_STORAGE_URI"].startswith("redis://")

@@ -22,3 +22,9 @@ def test_exports_are_not_cached_unless_said(app):
     assert export.headers["Cache-Control"] == "no-store"
     assert export.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert "Cache-Control" not in public.headers
+
+
+def test_control_characters_and_backslashes_never_reach_the_header():
+    header = content_disposition("a\\b\r\nSet-Cookie: x\x00.pdf")
+    assert "\r" not in header and "\n" not in header and "\x00" not in header
+    assert header.startswith('attachment; filename="abSet-Cookie: x.pdf"; filename*=UTF-8')

@@ -213,6 +213,12 @@ class SessionRowForm(BaseSubForm):
         if valid and self.end_time.data <= self.start_time.data:
             self.end_time.errors = [_l("The meeting must end after it starts.")]
             valid = False
+        for field in (self.start_time, self.end_time):
+            try:
+                skipped_time(self.date.data, field.data, getattr(self, "zone", None))
+            except ValidationError as error:
+                field.errors = [*field.errors, str(error)]
+                valid = False
         return valid
 
     def validate_online_url(self, field):
@@ -237,15 +243,9 @@ class SessionsForm(BaseForm):
             raise ValidationError(_l("Fill in at least one session."))
 
     def validate(self, extra_validators=None):
-        valid = super().validate(extra_validators)
-        for row in self.rows:
-            for time_field in (row.form.start_time, row.form.end_time):
-                try:
-                    skipped_time(row.form.date.data, time_field.data, self.timezone.data)
-                except ValidationError as error:
-                    time_field.errors = [*time_field.errors, str(error)]
-                    valid = False
-        return valid
+        for row in self.rows:  # each row checks its times in the sessions' zone
+            row.form.zone = self.timezone.data
+        return super().validate(extra_validators)
 
 
 class AgendaItemForm(BaseForm):

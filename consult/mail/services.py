@@ -123,9 +123,10 @@ def preparer(name: str):
 
 
 def _base_url() -> str:
-    """Where links in a mail point: the address the person used, else the configured one."""
+    """Where links in a mail point: as the request that queued it would have built them
+    (SERVER_NAME, which production requires, wins over the request's Host when set)."""
     if has_request_context():
-        return request.host_url
+        return request.url_root
     config = current_app.config
     return f"{config['PREFERRED_URL_SCHEME']}://{config.get('SERVER_NAME') or 'localhost'}/"
 
@@ -169,11 +170,17 @@ def queue_prepared_later(
     return message
 
 
+class PreparationImpossible(LookupError):
+    """What a message was to be made from is gone (e.g. the registration was erased)."""
+
+
 def prepare_messages(ids: list[int]) -> dict[int, str]:
     """Fill the body of those of ``ids`` still waiting for their preparer, and commit.
 
-    Returns {id: error} for messages whose preparer failed (e.g. the registration was
-    erased meanwhile): the caller fails them, with the error for the outbox page.
+    Returns {id: error} for messages that can never be prepared (their preparer raised a
+    LookupError: what they describe is gone); the caller fails them, with the error for the
+    outbox page. Any other error (the database restarting, a broken template) propagates
+    with nothing committed: the caller puts the batch back to be tried again later.
     """
     messages = db.session.scalars(sa.select(OutboxMessage).where(
         OutboxMessage.id.in_(ids), OutboxMessage.prepare_with.is_not(None))).all()
@@ -188,7 +195,7 @@ def prepare_messages(ids: list[int]) -> dict[int, str]:
                                subject=message.subject)
                 message.body_text = render_template(f"mail/{prepared.template}.txt", **context)
                 message.body_html = render_template(f"mail/{prepared.template}.html", **context)
-        except Exception as error:  # noqa: BLE001 - recorded on the message, never lost silently
+        except LookupError as error:
             errors[message.id] = f"cannot prepare the message: {error}"
             continue
         message.attachments = [

@@ -478,7 +478,7 @@ _COLUMNS = (
     OutboxMessage.id, OutboxMessage.attempts, OutboxMessage.created_at,
     OutboxMessage.recipient, OutboxMessage.recipient_name, OutboxMessage.sender,
     OutboxMessage.reply_to, OutboxMessage.subject, OutboxMessage.body_text,
-    OutboxMessage.body_html, OutboxMessage.headers,
+    OutboxMessage.body_html, OutboxMessage.headers, OutboxMessage.prepare_with,
 )
 
 
@@ -514,7 +514,13 @@ def send_batch(ids: list[int], worker_id: str, claimed_at: datetime | None = Non
     stats = DeliveryStats()
     lease = timedelta(seconds=current_app.config["MAIL_LEASE_SECONDS"])
     safe_until = (claimed_at or utcnow()) + lease / 2
-    for row_id, error in prepare_messages(ids).items():
+    try:
+        impossible = prepare_messages(ids)
+    except Exception as error:  # noqa: BLE001 - e.g. the database restarting: try again later
+        db.session.rollback()
+        _release(ids, worker_id, f"cannot prepare the messages: {error}", stats)
+        return stats
+    for row_id, error in impossible.items():
         _fail(row_id, worker_id, error, stats)
         ids = [i for i in ids if i != row_id]
     remaining = list(ids)
@@ -543,6 +549,10 @@ def send_batch(ids: list[int], worker_id: str, claimed_at: datetime | None = Non
             row = rows.get(row_id)
             if row is None:  # deleted since it was claimed
                 stats.skipped += 1
+                remaining.pop(0)
+                continue
+            if row.prepare_with is not None:  # its body was never written: never send it empty
+                _record_temporary(row_id, row.attempts, worker_id, "not prepared yet", stats)
                 remaining.pop(0)
                 continue
             try:

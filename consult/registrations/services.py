@@ -21,7 +21,13 @@ from consult.extensions import db
 from consult.i18n import CONTENT_LANGUAGES
 from consult.invitations.models import Invitation
 from consult.invitations.services import registered_through, sender_for
-from consult.mail.services import Attachment, Prepared, preparer, queue_prepared_later
+from consult.mail.services import (
+    Attachment,
+    PreparationImpossible,
+    Prepared,
+    preparer,
+    queue_prepared_later,
+)
 from consult.registrations.models import (
     ACTIVE_STATUSES,
     Registration,
@@ -302,7 +308,7 @@ def prepare_status_mail(registration_id: int, status: str, promoted: bool = Fals
 
     registration = db.session.get(Registration, registration_id)
     if registration is None:
-        raise LookupError(f"registration {registration_id} no longer exists")
+        raise PreparationImpossible(f"registration {registration_id} no longer exists")
     meeting = registration.meeting
     status = RegistrationStatus(status)
     locale = registration.locale if registration.locale in CONTENT_LANGUAGES else "en"

@@ -44,7 +44,7 @@ def _public_group(slug: str, year: int) -> WorkingGroup:
 
 
 def _years(group: WorkingGroup) -> list[int]:
-    year = sa.extract("year", Meeting.starts_at)
+    year = sa.extract("year", Meeting.local_date)  # the year where the meeting took place
     return [int(y) for y in db.session.scalars(
         sa.select(year).where(Meeting.group_id == group.id,
                               Meeting.status.in_(REPORTED_STATUSES))

@@ -50,9 +50,11 @@ def test_a_session_row_at_a_skipped_time_is_refused(client, auth, db):
     auth.login("maria@example.bg")
     rows = [{"date": "2021-03-27", "start_time": "10:00", "end_time": "13:00"},
             {"date": SPRING.isoformat(), "start_time": "02:30", "end_time": "03:30"}]
-    response = post_form(client, f"/manage/series/{series.id}/sessions", sessions_form(rows))
+    response = post_form(client, f"/manage/series/{series.id}/sessions?lang=en",
+                         sessions_form(rows))
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert 'id="rows-1-end_time-error"' in page and 'id="rows-1-start_time-error"' not in page
+    assert "Please correct the following" in page  # the summary at the top lists it too
     assert 'id="rows-0-start_time-error"' not in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Meeting)) == 0

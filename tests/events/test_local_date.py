@@ -62,3 +62,12 @@ def test_report_periods_and_membership_use_the_local_date(db):
     assert members.by_kind["non_member"]["female"] == 0
     assert group_meetings(group, date(2027, 3, 1), date(2027, 3, 1)) == [meeting]
     assert group_meetings(group, date(2027, 2, 28), date(2027, 2, 28)) == []
+
+
+def test_a_groups_record_years_are_the_years_where_it_met(db):
+    from consult.reports.transparency import _years
+
+    group = make_group()
+    make_meeting(group=group, day="2021-01-01", start="00:30", end="02:00",
+                 status=MeetingStatus.HELD)
+    assert _years(group) == [2021]  # 2020-12-31 22:30 in UTC

@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 from flask import url_for
 
+from consult.db import utcnow
 from consult.directory.models import Gender
 from consult.events.models import MeetingStatus
 from consult.mail.models import OutboxMessage, OutboxStatus
@@ -75,3 +76,40 @@ def test_a_message_that_cannot_be_prepared_fails_visibly_and_the_rest_go(app, db
 def test_an_unknown_preparer_is_refused_when_queued(app, db):
     with app.test_request_context(), pytest.raises(KeyError):
         queue_prepared_later(to="ana@example.bg", preparer="no.such", args={}, subject="x")
+
+
+def test_a_passing_failure_while_preparing_puts_the_batch_back(app, db, smtp_server):
+    from consult.mail.services import PREPARERS, Prepared
+
+    broken = {"now": True}
+
+    def flaky(name):
+        if broken["now"]:
+            raise RuntimeError("database restarting")
+        from consult.auth.models import User
+
+        return Prepared("password_reset", {"user": User(email="ana@example.bg", name=name),
+                                           "link": "https://consult.example/reset/abc",
+                                           "minutes": 60})
+
+    PREPARERS["tests.flaky"] = flaky
+    try:
+        with app.test_request_context():
+            queue_prepared_later(to="ana@example.bg", preparer="tests.flaky",
+                                 args={"name": "Ана"}, subject="Съобщение", locale="bg")
+            db.session.commit()
+        stats = deliver_pending()
+        assert stats.sent == 0 and stats.failed == 0 and stats.retried == 1
+        message = db.session.scalar(sa.select(OutboxMessage))
+        assert message.status is OutboxStatus.PENDING and message.body_text == ""
+        assert "database restarting" in message.last_error
+        assert smtp_server.messages == []  # never sent without its body
+
+        broken["now"] = False
+        db.session.execute(sa.update(OutboxMessage).values(next_attempt_at=utcnow()))
+        db.session.commit()
+        assert deliver_pending().sent == 1
+        [mail] = smtp_server.messages
+        assert "https://consult.example/reset/abc" in mail.get_body(("plain",)).get_content()
+    finally:
+        del PREPARERS["tests.flaky"]

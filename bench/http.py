@@ -25,7 +25,7 @@ from bench.common import Result
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKERS, THREADS = 2, 2
-DURATION, CONNECTIONS, ROUNDS = 3, 8, 3
+DURATION, CONNECTIONS, ROUNDS = 3, 8, 5
 
 
 def _wait(url: str, timeout: float = 30) -> None:

@@ -379,16 +379,19 @@ def apply(result: Preview) -> dict[str, int]:
         merged = {name: values[name] or getattr(old, name) for name in _TEXT_FIELDS}
         if organisation_id is None:
             organisation_id, organisation_name = old.organisation_id, old.organisation_name
-        updates.append({
+        update = {
             "id": old.id, **merged,
-            "tags": [*(old.tags or []), *spelled(_new_tags(old.tags, row.tags))],
             "gender": old.gender if row.gender in (None, Gender.UNDISCLOSED) else row.gender,
             "organisation_id": organisation_id,
             "stakeholder_type_id": old.stakeholder_type_id if row.type_id is None
             else row.type_id,
             "search_text": search_key(merged["name"], row.email, organisation_name or ""),
             "updated_at": now,
-        })
+        }
+        added = _new_tags(old.tags, row.tags)
+        if added:  # rows without new tags leave the column alone (and stay one statement)
+            update["tags"] = [*(old.tags or []), *spelled(added)]
+        updates.append(update)
     if inserts:
         db.session.execute(sa.insert(Contact), inserts)
     if updates:

@@ -23,6 +23,7 @@ from consult.events.calendar import build_calendar
 from consult.events.display import meeting_when
 from consult.events.models import Meeting, MeetingStatus, RegistrationMode
 from consult.extensions import db, limiter
+from consult.files import download
 from consult.forms import ConfirmForm, select_choices
 from consult.i18n import current_language
 from consult.invitations.models import Invitation
@@ -245,10 +246,8 @@ def calendar(token):
     body = build_calendar([registration.meeting], method="REQUEST", include_online_link=True,
                           attendee=(registration.email, registration.name),
                           locale=registration.locale)
-    response = private_response(body)
-    response.headers["Content-Type"] = "text/calendar; charset=utf-8; method=REQUEST"
-    response.headers["Content-Disposition"] = 'attachment; filename="meeting.ics"'
-    return response
+    return private_response(download(body, "text/calendar; charset=utf-8; method=REQUEST",
+                                     "meeting.ics"))
 
 
 @bp.route("/r/<token>/certificate.pdf")
@@ -261,10 +260,8 @@ def certificate(token):
     registration = _registration_or_404(token)
     if attendance_of(registration) is None:
         abort(404)
-    response = private_response(render_certificate(registration, registration.locale))
-    response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = 'attachment; filename="certificate.pdf"'
-    return response
+    return private_response(download(render_certificate(registration, registration.locale),
+                                     "application/pdf", "certificate.pdf"))
 
 
 @bp.route("/r/<token>/edit", methods=["GET", "POST"])
@@ -303,10 +300,7 @@ def my_data(token):
 
     registration = _registration_or_404(token)
     body = json.dumps(personal_data(registration), ensure_ascii=False, indent=2)
-    response = private_response(body)
-    response.headers["Content-Type"] = "application/json; charset=utf-8"
-    response.headers["Content-Disposition"] = 'attachment; filename="my-data.json"'
-    return response
+    return private_response(download(body, "application/json; charset=utf-8", "my-data.json"))
 
 
 @bp.route("/series/<slug>/register", methods=["GET", "POST"])

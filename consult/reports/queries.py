@@ -122,6 +122,15 @@ class ReportFilters:
         return conditions
 
 
+def group_years(group_id: int) -> list[int]:
+    """The years (where it met) in which the working group held reported meetings: the
+    years a transparency record exists for."""
+    year = sa.extract("year", Meeting.local_date)
+    return [int(y) for y in db.session.scalars(
+        sa.select(year).where(Meeting.group_id == group_id, Meeting.status.in_(REPORTED_STATUSES))
+        .distinct().order_by(year))]
+
+
 def meeting_ids(filters: ReportFilters) -> sa.Select:
     """SELECT of the ids of the meetings a report covers."""
     return sa.select(Meeting.id).where(*filters.conditions()).correlate(None)
@@ -244,13 +253,12 @@ def by_gender(filters: ReportFilters) -> GenderCounts:
 
 # --- stakeholder type × gender ------------------------------------------------------------
 
-@dataclass
-class TypeRow:
-    type_id: int | None
-    code: str
-    label: str
-    by_gender: dict[str, int]  # registered participants
-    without_registration: int = 0
+class _RowTotals:
+    """Totals of a breakdown row: people with a record (by gender), and with the counts
+    recorded without registration."""
+
+    by_gender: dict[str, int]
+    without_registration: int
 
     @property
     def recorded(self) -> int:
@@ -259,6 +267,15 @@ class TypeRow:
     @property
     def total(self) -> int:
         return self.recorded + self.without_registration
+
+
+@dataclass
+class TypeRow(_RowTotals):
+    type_id: int | None
+    code: str
+    label: str
+    by_gender: dict[str, int]  # registered participants
+    without_registration: int = 0
 
 
 @dataclass
@@ -326,20 +343,12 @@ def type_gender(filters: ReportFilters,
 # --- by region, by meeting type -----------------------------------------------------------
 
 @dataclass
-class GroupRow:
+class GroupRow(_RowTotals):
     key: str
     label: str
     meetings: int
     by_gender: dict[str, int]  # registered participants
     without_registration: int = 0
-
-    @property
-    def recorded(self) -> int:
-        return sum(self.by_gender.values())
-
-    @property
-    def total(self) -> int:
-        return self.recorded + self.without_registration
 
 
 def _by_meeting_column(filters: ReportFilters, column, label) -> list[GroupRow]:

@@ -11,12 +11,11 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, render_template
 
 from consult.cache import public_cache
-from consult.events.models import Meeting
 from consult.extensions import db
 from consult.files import download
 from consult.groups.models import WorkingGroup
 from consult.i18n import current_language
-from consult.reports.queries import REPORTED_STATUSES
+from consult.reports.queries import group_years
 from consult.reports.record import (
     FIRST_YEAR,
     LAST_YEAR,
@@ -43,14 +42,6 @@ def _public_group(slug: str, year: int) -> WorkingGroup:
     return group
 
 
-def _years(group: WorkingGroup) -> list[int]:
-    year = sa.extract("year", Meeting.local_date)  # the year where the meeting took place
-    return [int(y) for y in db.session.scalars(
-        sa.select(year).where(Meeting.group_id == group.id,
-                              Meeting.status.in_(REPORTED_STATUSES))
-        .distinct().order_by(year))]
-
-
 @bp.route("/groups/<slug>/<int:year>/transparency")
 @public
 @public_cache
@@ -58,7 +49,8 @@ def record(slug, year):
     group = _public_group(slug, year)
     data = build_record(group, year)
     return render_template("reports/transparency.html", record=data,
-                           tables=record_tables(data), title=title(data), years=_years(group),
+                           tables=record_tables(data), title=title(data),
+                           years=group_years(group.id),
                            attendance=attendance_line(data),
                            without_note=without_registration_note(data),
                            doc_url=document_url)

@@ -177,11 +177,7 @@ def _group_years(form: FilterForm) -> list[int]:
     group = db.session.get(WorkingGroup, filters.group_id)
     if group is None or not group.public:
         return []
-    year = sa.extract("year", Meeting.local_date)  # the year where the meeting took place
-    return [int(y) for y in db.session.scalars(
-        sa.select(year).where(Meeting.group_id == group.id,
-                              Meeting.status.in_(REPORTED_STATUSES))
-        .distinct().order_by(year))]
+    return queries.group_years(group.id)
 
 
 @bp.route("/")

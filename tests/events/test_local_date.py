@@ -65,9 +65,7 @@ def test_report_periods_and_membership_use_the_local_date(db):
 
 
 def test_a_groups_record_years_are_the_years_where_it_met(db):
-    from consult.reports.transparency import _years
-
     group = make_group()
     make_meeting(group=group, day="2021-01-01", start="00:30", end="02:00",
                  status=MeetingStatus.HELD)
-    assert _years(group) == [2021]  # 2020-12-31 22:30 in UTC
+    assert queries.group_years(group.id) == [2021]  # 2020-12-31 22:30 in UTC

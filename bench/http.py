@@ -4,7 +4,12 @@ Both servers run with the same workers and threads; wrk (Debian's package) loads
 loopback in turn, floor then page, for ROUNDS rounds. Ratio = page requests/s ÷ floor
 requests/s (higher is better), the median of the rounds' ratios: each pair is measured
 seconds apart, which keeps a noisy neighbour on a 2-core machine from deciding the result.
-p50 and p99 latencies are kept for context. Visitors are served from the public page cache
+p50 and p99 latencies are kept for context. Each worker accepts at most its share of wrk's
+connections (--worker-connections): left alone, one worker could take 7 of the 8 keep-alive
+connections while the other idled, and the floor swung between 2,400 and 6,900 requests/s
+from one run to the next. For scale, the application's lightest route (/healthz: one
+SELECT 1 through every request hook) is measured the same way and noted beside the
+signed-in and form results. Visitors are served from the public page cache
 (consult/cache.py) as in production: those without cookies before Flask starts, those with
 a session inside it; both are measured.
 """
@@ -43,7 +48,8 @@ def _wait(url: str, timeout: float = 30) -> None:
 def _gunicorn(app: str, port: int, env: dict) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS), "--threads",
-         str(THREADS), "--bind", f"127.0.0.1:{port}", "--log-level", "warning", app],
+         str(THREADS), "--worker-connections", str(CONNECTIONS // WORKERS),
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", app],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
 
@@ -161,18 +167,21 @@ def _form_and_door(base: str, floor_url: str, meeting_id: int, tmp: Path) -> lis
     from consult.demo import DEMO_ORGANIZER, DEMO_PASSWORD
 
     door_cookie, _ = _session(base, "/manage/", (DEMO_ORGANIZER, DEMO_PASSWORD))
+    lightest = _measure("lightest route", f"{base}/healthz", floor_url, 0.5, "")
+    scale = (f"for scale, the application's lightest route (/healthz) reached "
+             f"{lightest.ratio:.2f} of the floor in this run")
     return [
         _measure("registration POST (with its CSRF token)",
                  f"{base}/meetings/{meeting_id}/register", floor_url, 0.25,
                  "each request registers a new address for an open meeting: form and CSRF "
                  "check, the seat decision under the meeting's lock, the contact, the "
                  "registration and its (worker-prepared) confirmation in one transaction; "
-                 "the floor gets the same requests; SQLite", script=script),
+                 f"the floor gets the same requests; SQLite; {scale}", script=script),
         _measure("check-in search (signed-in organizer)",
                  f"{base}/manage/meetings/{meeting_id}/checkin?partial=1&q=petrov+1",
                  floor_url, 0.5,
                  "the door list's search as you type over 300 registrations (30 rows shown), "
-                 "with the organizer's session and rights checked; SQLite",
+                 f"with the organizer's session and rights checked; SQLite; {scale}",
                  headers=(f"Cookie: {door_cookie}",)),
     ]
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
-from consult.db import utcnow
+from consult.db import begin_writing, utcnow
 from consult.directory.models import Contact, Gender, Organisation
 from consult.events import services as events
 from consult.events.calendar import build_calendar
@@ -49,6 +49,7 @@ def lock_meeting(meeting_id: int) -> None:
     An UPDATE locks the row on PostgreSQL and takes SQLite's write lock, so concurrent seat
     decisions for one meeting queue up behind each other on both databases.
     """
+    begin_writing(db.session)
     db.session.execute(
         sa.text("UPDATE meetings SET sequence = sequence WHERE id = :id"), {"id": meeting_id})
 

@@ -550,12 +550,29 @@ def delete_document(document_id):
     require_manager(owner)
     form = ConfirmForm()
     if form.validate_on_submit():
+        file = document.file
         db.session.delete(document)
+        if file is not None:
+            db.session.delete(file)  # the uploaded bytes go with the document
         db.session.commit()
         flash(_("The document is removed."), "success")
         return redirect(back + "#documents")
     return render_template("events/delete_document.html", document=document, form=form,
-                           back=back)
+                           back=back, waiting=_mail_waiting_with(document))
+
+
+def _mail_waiting_with(document: Document) -> int:
+    """Messages not sent yet that attach the document's file: they fail if it is removed."""
+    from consult.mail.models import OutboxAttachment, OutboxMessage, OutboxStatus
+
+    if document.file_id is None:
+        return 0
+    return db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(OutboxAttachment.message_id)))
+        .join(OutboxMessage, OutboxMessage.id == OutboxAttachment.message_id)
+        .where(OutboxAttachment.stored_file_id == document.file_id,
+               OutboxMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING,
+                                         OutboxStatus.HELD))))
 
 
 # --- private calendar feed ----------------------------------------------------------------

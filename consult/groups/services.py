@@ -414,8 +414,8 @@ def _attachments(document: Document):
 
     if document.file is None:
         return []
-    stored = document.file
-    return [Attachment(stored.filename, stored.content_type, stored.data)]
+    stored = document.file  # attached by reference: one copy for every member's mail
+    return [Attachment(stored.filename, stored.content_type, stored_file_id=stored.id)]
 
 
 @dataclass

@@ -73,7 +73,12 @@ class OutboxAttachment(db.Model):
     )
     filename: Mapped[str] = mapped_column(sa.String(255))
     content_type: Mapped[str] = mapped_column(sa.String(120))
-    data: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    # the bytes, or the stored file they are in: a document mailed to a whole group is kept
+    # once, not once per member (NULL with no data: the file was deleted before sending)
+    data: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    stored_file_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("stored_files.id", ondelete="SET NULL"), index=True
+    )
 
     message: Mapped[OutboxMessage] = relationship(back_populates="attachments")
 

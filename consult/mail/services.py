@@ -41,9 +41,23 @@ def display_name_safe(value: str) -> str:
 
 @dataclass(frozen=True)
 class Attachment:
+    """A file to attach: its bytes, or (``stored_file_id``) an uploaded file the worker reads
+    when it sends, so that a document mailed to many people is stored once. The worker's
+    copy has ``data`` None when that file was deleted before sending."""
+
     filename: str
     content_type: str
-    data: bytes
+    data: bytes | None = b""
+    stored_file_id: int | None = None
+
+
+def _attachment_rows(attachments) -> list[OutboxAttachment]:
+    return [
+        OutboxAttachment(filename=a.filename, content_type=a.content_type,
+                         data=None if a.stored_file_id else a.data,
+                         stored_file_id=a.stored_file_id)
+        for a in attachments
+    ]
 
 
 def queue_mail(
@@ -92,10 +106,7 @@ def queue_mail(
         status=OutboxStatus.PENDING,
         next_attempt_at=utcnow(),
         headers={name: header_safe(value) for name, value in (headers or {}).items()},
-        attachments=[
-            OutboxAttachment(filename=a.filename, content_type=a.content_type, data=a.data)
-            for a in attachments
-        ],
+        attachments=_attachment_rows(attachments),
     )
     db.session.add(message)
     return message
@@ -198,10 +209,7 @@ def prepare_messages(ids: list[int]) -> dict[int, str]:
         except LookupError as error:
             errors[message.id] = f"cannot prepare the message: {error}"
             continue
-        message.attachments = [
-            OutboxAttachment(filename=a.filename, content_type=a.content_type, data=a.data)
-            for a in prepared.attachments
-        ]
+        message.attachments = _attachment_rows(prepared.attachments)
         message.prepare_with = None
     db.session.commit()
     return errors

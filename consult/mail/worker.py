@@ -57,8 +57,9 @@ from flask import current_app
 
 from consult.db import utcnow
 from consult.extensions import db
+from consult.files import StoredFile
 from consult.mail.models import OutboxAttachment, OutboxMessage, OutboxStatus
-from consult.mail.services import prepare_messages
+from consult.mail.services import Attachment, prepare_messages
 
 log = logging.getLogger(__name__)
 
@@ -318,6 +319,9 @@ def build_message(row, attachments: Iterable = (), default_sender=None) -> Outgo
     if attachments:
         message = MIMEMultipart("mixed", _boundary(texts), [body], policy=POLICY)
     for attachment in attachments:
+        if attachment.data is None:
+            raise LookupError(f"the attached file {attachment.filename!r} was deleted before "
+                              "the message was sent")
         content_type = attachment.content_type
         if content_type.startswith("text/") and "charset" not in content_type:
             # without it readers take the base64 text for ASCII and Cyrillic breaks
@@ -489,16 +493,23 @@ def _load(ids: list[int]) -> tuple[dict[int, sa.Row], dict[int, list[sa.Row]]]:
         row.id: row
         for row in db.session.execute(sa.select(*_COLUMNS).where(OutboxMessage.id.in_(ids)))
     }
-    attachments = defaultdict(list)
-    for attachment in db.session.execute(
+    found = db.session.execute(
         sa.select(
             OutboxAttachment.message_id, OutboxAttachment.filename,
             OutboxAttachment.content_type, OutboxAttachment.data,
+            OutboxAttachment.stored_file_id,
         )
         .where(OutboxAttachment.message_id.in_(ids))
         .order_by(OutboxAttachment.id)
-    ):
-        attachments[attachment.message_id].append(attachment)
+    ).all()
+    # a document mailed to a whole group: its bytes read once for the batch
+    file_ids = {a.stored_file_id for a in found if a.data is None and a.stored_file_id}
+    files = dict(db.session.execute(sa.select(StoredFile.id, StoredFile.data).where(
+        StoredFile.id.in_(file_ids))).all()) if file_ids else {}
+    attachments = defaultdict(list)
+    for a in found:
+        data = a.data if a.data is not None else files.get(a.stored_file_id)
+        attachments[a.message_id].append(Attachment(a.filename, a.content_type, data))
     return rows, attachments
 
 

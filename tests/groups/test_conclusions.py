@@ -105,6 +105,9 @@ def test_conclusions_are_sent_to_each_member_in_macedonian_with_the_document(
     assert {m.batch for m in queued} == {send.mail_batch}
     assert {m.topic for m in queued} == {"groups.conclusions"}
     assert {m.locale for m in queued} == {"mk"}
+    # the file is kept once: each message refers to the upload instead of copying it
+    attached = [a for m in queued for a in m.attachments]
+    assert [(a.data, a.stored_file_id) for a in attached] == [(None, document.file_id)] * 3
 
     stats = deliver_pending()
     assert (stats.sent, stats.failed) == (2, 1)
@@ -172,3 +175,31 @@ def test_conclusions_only_for_group_meetings_and_their_documents(client, auth, d
                          {"document": document.id, "action": "send"})
     assert response.status_code == 200
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ConclusionsSend)) == 0
+
+
+def test_removing_the_document_before_the_mail_goes_fails_it_with_the_reason(
+        client, auth, db, smtp_server):
+    group, meeting, members = setup_group(auth)
+    add_conclusions(client, meeting)
+    document = db.session.scalar(sa.select(Document))
+    document_id, file_id = document.id, document.file_id
+    url = f"/manage/meetings/{meeting.id}/conclusions"
+    assert post_form(client, url, {"document": document_id, "action": "send"}).status_code == 302
+
+    # the confirmation says what removing it does to the mail still waiting
+    remove = f"/manage/documents/{document_id}/delete"
+    page = client.get(remove).get_data(as_text=True)
+    assert "3 messages that attach this file are still waiting to be sent" in page
+    assert post_form(client, remove, {}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Document, document_id) is None
+    # the uploaded bytes go with the document
+    assert db.session.scalar(sa.text("SELECT count(*) FROM stored_files WHERE id = :id"),
+                             {"id": file_id}) == 0
+
+    stats = deliver_pending()
+    assert (stats.sent, stats.failed) == (0, 3)
+    assert smtp_server.messages == []
+    errors = db.session.scalars(sa.select(OutboxMessage.last_error)).all()
+    assert len(errors) == 3
+    assert all("'Заклучоци.pdf' was deleted before the message was sent" in e for e in errors)

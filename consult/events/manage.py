@@ -38,7 +38,7 @@ from consult.events.models import (
 )
 from consult.events.views import bp
 from consult.extensions import db
-from consult.files import IMAGE_KINDS, UploadRejected, store_upload
+from consult.files import IMAGE_KINDS, UploadRejected, delete_unreferenced, store_upload
 from consult.forms import ConfirmForm, select_choices
 from consult.groups.models import WorkingGroup, group_managers
 from consult.security import roles_required
@@ -186,6 +186,8 @@ def delete_series_logo(logo_id):
     series = require_manager(logo.series)
     if ConfirmForm().validate_on_submit():
         db.session.delete(logo)
+        db.session.flush()
+        delete_unreferenced()
         db.session.commit()
         flash(_("The logo is removed."), "success")
     return redirect(url_for("events.manage_series", series_id=series.id) + "#logos")
@@ -408,6 +410,8 @@ def delete_meeting(meeting_id):
     if form.validate_on_submit():
         db.session.execute(sa.delete(Document).where(Document.meeting_id == meeting.id))
         db.session.delete(meeting)
+        db.session.flush()
+        delete_unreferenced()
         db.session.commit()
         flash(_("The draft is deleted."), "success")
         return redirect(back)
@@ -550,10 +554,9 @@ def delete_document(document_id):
     require_manager(owner)
     form = ConfirmForm()
     if form.validate_on_submit():
-        file = document.file
         db.session.delete(document)
-        if file is not None:
-            db.session.delete(file)  # the uploaded bytes go with the document
+        db.session.flush()
+        delete_unreferenced()  # the uploaded bytes go with the document
         db.session.commit()
         flash(_("The document is removed."), "success")
         return redirect(back + "#documents")

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from consult.events.models import Document, MeetingStatus
 from consult.files import StoredFile, clean_filename, sniff
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, post_form
 from tests.factories import make_meeting, make_series, make_user
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -200,3 +200,22 @@ def test_series_logos_with_alt_text(client, auth, db):
     token = csrf_token(client, f"/manage/series/{series.id}/")
     client.post(f"/manage/logos/{first.id}/delete", data={"csrf_token": token})
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SeriesLogo)) == 1
+    # the removed logo's image went with it; the other one's stays
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(StoredFile)) == 1
+
+
+def test_removing_a_document_or_a_draft_removes_its_uploaded_file(client, auth, db):
+    meeting = setup_meeting(db, auth)
+    upload(client, meeting, "programa.pdf", PDF, type="agenda", title="Програма")
+    upload(client, meeting, "protokol.pdf", PDF, type="minutes", title="Протокол")
+    documents = db.session.scalars(sa.select(Document).order_by(Document.id)).all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(StoredFile)) == 2
+    post_form(client, f"/manage/documents/{documents[0].id}/delete", {})
+    db.session.expire_all()
+    assert db.session.scalars(sa.select(StoredFile.id)).all() == [documents[1].file_id]
+
+    # a draft's documents and their files go with the draft
+    meeting.status = MeetingStatus.DRAFT
+    db.session.commit()
+    post_form(client, f"/manage/meetings/{meeting.id}/delete", {})
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(StoredFile)) == 0

@@ -74,19 +74,10 @@ class DeclineForm(BaseForm):
                            filters=[strip])
 
 
-class DetailsForm(BaseForm):
-    """What a participant may change through their personal link."""
+class DetailsForm(RegistrationForm):
+    """What a participant may change through their personal link: the registration form
+    without the address (who they are here), gender and type (what the reports count), the
+    region, and the agreements given when registering."""
 
-    name = StringField(lazy_pgettext("person", "Name"),
-                       validators=[required(), max_length(200)], filters=[strip])
-    organisation = StringField(_l("Organisation"), validators=[max_length(300)],
-                               filters=[strip])
-    position = StringField(_l("Position"), validators=[max_length(200)], filters=[strip])
-    phone = StringField(_l("Phone (optional)"), validators=[max_length(50)], filters=[strip])
-    accessibility_needs = TextAreaField(
-        _l("Accessibility needs (optional)"), validators=[max_length(2000)], filters=[strip])
-    interpretation_language = StringField(
-        _l("Interpretation into a language (optional)"), validators=[max_length(60)],
-        filters=[strip])
-    publish_consent = BooleanField(
-        _l("My name and organisation may appear in the published list of participants."))
+    email = gender = stakeholder_type = region = None
+    consent = sensitive_consent = sensitive_answer = website = None

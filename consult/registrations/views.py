@@ -286,8 +286,9 @@ def edit(token):
         db.session.commit()
         flash(_("Your details are saved."), "success")
         return redirect(url_for("registrations.manage", token=token))
-    return private_response(render_template("registrations/edit.html", registration=registration,
-                                    meeting=registration.meeting, form=form))
+    return private_response(render_template(
+        "registrations/edit.html", registration=registration, meeting=registration.meeting,
+        form=form, organisations=_organisation_names()))
 
 
 @bp.route("/r/<token>/my-data.json")

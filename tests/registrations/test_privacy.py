@@ -16,7 +16,7 @@ from consult.registrations import services
 from consult.registrations.models import ErasureLog, Registration
 from consult.registrations.privacy import apply_retention
 from tests.conftest import post_form
-from tests.factories import make_meeting, make_series, make_user
+from tests.factories import make_meeting, make_organisation, make_series, make_user
 
 
 def meeting_with_people(db, day="2027-05-04", **fields):
@@ -57,6 +57,11 @@ def test_participant_sees_changes_and_downloads_their_data(client, db):
     meeting = meeting_with_people(db)
     ana = db.session.scalar(sa.select(Registration).where(
         Registration.email == "ana@example.bg"))
+    # the organisation field suggests the directory's organisations, as when registering
+    make_organisation("Община Сливен", "municipality")
+    page = client.get(f"/r/{ana.token}/edit").get_data(as_text=True)
+    assert 'list="organisations"' in page
+    assert '<datalist id="organisations"><option value="Община Сливен">' in page
     post_form(client, f"/r/{ana.token}/edit", {"name": "Ана Стоянова-Петрова",
                                                "organisation": "НПО Заедно",
                                                "publish_consent": "y"})

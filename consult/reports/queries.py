@@ -155,6 +155,12 @@ def _gender_sums():
             for g in GENDERS]
 
 
+def _aggregate_total():
+    """One AggregateAttendance row's count over every gender (an SQL expression)."""
+    return sum(
+        sa.func.coalesce(AggregateAttendance.by_gender[g].as_integer(), 0) for g in GENDERS)
+
+
 def _type_sums(codes: list[str]):
     return [sa.func.coalesce(sa.func.sum(AggregateAttendance.by_type[c].as_integer()), 0)
             for c in codes]
@@ -200,9 +206,9 @@ def funnel(filters: ReportFilters) -> Funnel:
     def count(column, *where):
         return sa.select(sa.func.count(column)).where(*where).correlate(None).scalar_subquery()
 
-    without = (sa.select(sa.func.coalesce(sa.func.sum(sum(
-        sa.func.coalesce(AggregateAttendance.by_gender[g].as_integer(), 0) for g in GENDERS)),
-        0)).where(AggregateAttendance.meeting_id.in_(ids)).correlate(None).scalar_subquery())
+    without = (sa.select(sa.func.coalesce(sa.func.sum(_aggregate_total()), 0))
+               .where(AggregateAttendance.meeting_id.in_(ids)).correlate(None)
+               .scalar_subquery())
     row = db.session.execute(sa.select(
         count(Meeting.id, Meeting.id.in_(ids)),
         count(Invitation.id, Invitation.meeting_id.in_(ids)),
@@ -300,44 +306,55 @@ class TypeGender:
 NOT_GIVEN = _l("not given")
 
 
+def _cells(rows) -> dict[int | None, dict[str, int]]:
+    """{type id: {gender: n}} from the (type id, gender, n) rows of a GROUP BY."""
+    cells: dict[int | None, dict[str, int]] = {}
+    for type_id, gender, n in rows:
+        cells.setdefault(type_id, zero_by_gender())[gender.value] = n
+    return cells
+
+
+def _summed(counts) -> dict[str, int]:
+    total = zero_by_gender()
+    for by_gender in counts:
+        for g in GENDERS:
+            total[g] += by_gender[g]
+    return total
+
+
+def _type_rows(cells: dict[int | None, dict[str, int]], types: list[StakeholderType],
+               without_registration: dict[str, int] | None = None) -> list[TypeRow]:
+    """A row per type with a count, in the directory's order, then "not given" for people
+    without a type (or with a type since deleted)."""
+    without_registration = without_registration or {}
+    rows = [TypeRow(t.id, t.code, t.label(), cells.get(t.id, zero_by_gender()),
+                    without_registration.get(t.code, 0))
+            for t in types if t.id in cells or without_registration.get(t.code)]
+    known = {t.id for t in types}
+    unknown = _summed(counts for type_id, counts in cells.items() if type_id not in known)
+    if any(unknown.values()):
+        rows.append(TypeRow(None, "", str(NOT_GIVEN), unknown))
+    return rows
+
+
 def type_gender(filters: ReportFilters,
                 types: list[StakeholderType] | None = None) -> TypeGender:
     """Attendance by stakeholder type × gender (one GROUP BY), and the counts without
     registration by type and by gender (one aggregate over the JSON counts)."""
     types = stakeholder_types() if types is None else types
-    cells: dict[int | None, dict[str, int]] = {}
-    query = (_attendances()
-             .add_columns(Registration.stakeholder_type_id, Registration.gender,
-                          sa.func.count())
-             .where(*filters.conditions())
-             .group_by(Registration.stakeholder_type_id, Registration.gender))
-    for type_id, gender, n in db.session.execute(query):
-        cells.setdefault(type_id, zero_by_gender())[gender.value] = n
+    cells = _cells(db.session.execute(
+        _attendances()
+        .add_columns(Registration.stakeholder_type_id, Registration.gender, sa.func.count())
+        .where(*filters.conditions())
+        .group_by(Registration.stakeholder_type_id, Registration.gender)))
     codes = [t.code for t in types]
     sums = [int(n) for n in db.session.execute(
         _aggregates().add_columns(*_gender_sums(), *_type_sums(codes))
         .where(*filters.conditions())).one()]
     aggregate_by_gender = dict(zip(GENDERS, sums[:len(GENDERS)], strict=True))
     aggregate_by_type = dict(zip(codes, sums[len(GENDERS):], strict=True))
-    rows = []
-    for kind in types:
-        if kind.id in cells or aggregate_by_type[kind.code]:
-            rows.append(TypeRow(kind.id, kind.code, kind.label(),
-                                cells.get(kind.id, zero_by_gender()),
-                                aggregate_by_type[kind.code]))
-    known = {t.id for t in types}
-    unknown = zero_by_gender()
-    for type_id, counts in cells.items():
-        if type_id not in known:  # no type given (or a type since deleted)
-            for g in GENDERS:
-                unknown[g] += counts[g]
-    if any(unknown.values()):
-        rows.append(TypeRow(None, "", str(NOT_GIVEN), unknown))
-    recorded = zero_by_gender()
-    for counts in cells.values():
-        for g in GENDERS:
-            recorded[g] += counts[g]
-    return TypeGender(rows, recorded, aggregate_by_gender)
+    return TypeGender(_type_rows(cells, types, aggregate_by_type), _summed(cells.values()),
+                      aggregate_by_gender)
 
 
 # --- by region, by meeting type -----------------------------------------------------------
@@ -369,9 +386,7 @@ def _by_meeting_column(filters: ReportFilters, column, label) -> list[GroupRow]:
              .where(*filters.conditions()).group_by(column, Registration.gender))
     for key, gender, n in db.session.execute(query):
         row(key).by_gender[gender.value] = n
-    total = sum(
-        sa.func.coalesce(AggregateAttendance.by_gender[g].as_integer(), 0) for g in GENDERS)
-    query = (_aggregates().add_columns(column, sa.func.sum(total))
+    query = (_aggregates().add_columns(column, sa.func.sum(_aggregate_total()))
              .where(*filters.conditions()).group_by(column))
     for key, n in db.session.execute(query):
         row(key).without_registration = int(n or 0)
@@ -425,10 +440,8 @@ def people(filters: ReportFilters) -> People:
                                    sa.func.count(sa.distinct(address)))
         .where(*filters.conditions())).one()
     unique = contacts + addresses
-    total = sum(
-        sa.func.coalesce(AggregateAttendance.by_gender[g].as_integer(), 0) for g in GENDERS)
     without = db.session.scalar(_aggregates().add_columns(
-        sa.func.coalesce(sa.func.sum(total), 0)).where(*filters.conditions()))
+        sa.func.coalesce(sa.func.sum(_aggregate_total()), 0)).where(*filters.conditions()))
     return People(attendances, unique, int(without or 0))
 
 
@@ -507,8 +520,7 @@ def members_consulted(filters: ReportFilters) -> MembersConsulted:
             sa.select(inner.c.kind, inner.c.gender, sa.func.count())
             .group_by(inner.c.kind, inner.c.gender)):
         by_kind[kind][gender.value] = n
-    total = sum(
-        sa.func.coalesce(AggregateAttendance.by_gender[g].as_integer(), 0) for g in GENDERS)
+    total = _aggregate_total()
     in_group = Meeting.group_id.is_not(None)
     group, other = db.session.execute(_aggregates().add_columns(
         sa.func.coalesce(sa.func.sum(sa.case((in_group, total), else_=0)), 0),
@@ -527,25 +539,10 @@ def consulted_non_members(filters: ReportFilters,
                           Registration.stakeholder_type_id.label("type_id"),
                           Registration.gender.label("gender"))
              .where(*filters.conditions(), Meeting.group_id.is_not(None)).subquery())
-    cells: dict[int | None, dict[str, int]] = {}
-    for type_id, gender, n in db.session.execute(
-            sa.select(inner.c.type_id, inner.c.gender, sa.func.count(sa.distinct(inner.c.person)))
-            .where(inner.c.kind == NON_MEMBER).group_by(inner.c.type_id, inner.c.gender)):
-        cells.setdefault(type_id, zero_by_gender())[gender.value] = n
-    rows = [TypeRow(t.id, t.code, t.label(), cells[t.id]) for t in types if t.id in cells]
-    known = {t.id for t in types}
-    unknown = zero_by_gender()
-    for type_id, counts in cells.items():
-        if type_id not in known:
-            for g in GENDERS:
-                unknown[g] += counts[g]
-    if any(unknown.values()):
-        rows.append(TypeRow(None, "", str(NOT_GIVEN), unknown))
-    recorded = zero_by_gender()
-    for counts in cells.values():
-        for g in GENDERS:
-            recorded[g] += counts[g]
-    return TypeGender(rows, recorded, zero_by_gender())
+    cells = _cells(db.session.execute(
+        sa.select(inner.c.type_id, inner.c.gender, sa.func.count(sa.distinct(inner.c.person)))
+        .where(inner.c.kind == NON_MEMBER).group_by(inner.c.type_id, inner.c.gender)))
+    return TypeGender(_type_rows(cells, types), _summed(cells.values()), zero_by_gender())
 
 
 # --- the sensitive question ---------------------------------------------------------------

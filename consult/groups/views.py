@@ -229,30 +229,43 @@ def edit_lead(lead_id):
 @bp.route("/manage/groups/leads/<int:lead_id>/end", methods=["GET", "POST"])
 def end_lead(lead_id):
     lead, group = _lead(lead_id)
-    form = EndForm(starts_on=lead.starts_on)
-    if request.method == "GET":
-        form.ends_on.data = lead.ends_on or services.group_today(group)
-    if form.validate_on_submit():
-        lead.ends_on = form.ends_on.data
-        db.session.commit()
-        flash(_("The term of %(name)s ends on %(day)s.", name=lead.name(),
-                day=lead.ends_on.isoformat()), "success")
-        return redirect(_group_url(group, "leads"))
-    return render_template("groups/end.html", form=form, group=group, what=lead.name(),
-                           kind="lead", back=_group_url(group, "leads"))
+    return _end_term(lead, group, "lead", lead.name(), "leads", lambda day: _(
+        "The term of %(name)s ends on %(day)s.", name=lead.name(), day=day))
 
 
 @bp.route("/manage/groups/leads/<int:lead_id>/delete", methods=["GET", "POST"])
 def delete_lead(lead_id):
     lead, group = _lead(lead_id)
+    return _remove_entry(group, "lead", lead.name(), "leads", lambda: group.leads.remove(lead),
+                         _("The entry is removed from the lead history."))
+
+
+def _end_term(term, group: WorkingGroup, kind: str, what: str, anchor: str, done):
+    """A page asking when a lead's or a member's term ends (today by default), then the
+    group's page; ``done(day)`` is the message."""
+    form = EndForm(starts_on=term.starts_on)
+    if request.method == "GET":
+        form.ends_on.data = term.ends_on or services.group_today(group)
+    if form.validate_on_submit():
+        term.ends_on = form.ends_on.data
+        db.session.commit()
+        flash(done(term.ends_on.isoformat()), "success")
+        return redirect(_group_url(group, anchor))
+    return render_template("groups/end.html", form=form, group=group, what=what, kind=kind,
+                           back=_group_url(group, anchor))
+
+
+def _remove_entry(group: WorkingGroup, kind: str, what: str, anchor: str, remove,
+                  message: str):
+    """A confirmation page, then ``remove()`` and the group's page."""
     form = ConfirmForm()
     if form.validate_on_submit():
-        group.leads.remove(lead)
+        remove()
         db.session.commit()
-        flash(_("The entry is removed from the lead history."), "success")
-        return redirect(_group_url(group, "leads"))
-    return render_template("groups/delete.html", form=form, group=group, kind="lead",
-                           what=lead.name(), back=_group_url(group, "leads"))
+        flash(message, "success")
+        return redirect(_group_url(group, anchor))
+    return render_template("groups/delete.html", form=form, group=group, kind=kind,
+                           what=what, back=_group_url(group, anchor))
 
 
 # --- memberships ----------------------------------------------------------------------------
@@ -350,30 +363,17 @@ def edit_membership(membership_id):
 @bp.route("/manage/groups/memberships/<int:membership_id>/end", methods=["GET", "POST"])
 def end_membership(membership_id):
     membership, group = _membership(membership_id)
-    form = EndForm(starts_on=membership.starts_on)
-    if request.method == "GET":
-        form.ends_on.data = membership.ends_on or services.group_today(group)
-    if form.validate_on_submit():
-        membership.ends_on = form.ends_on.data
-        db.session.commit()
-        flash(_("The membership of %(name)s ends on %(day)s.", name=membership.contact.name,
-                day=membership.ends_on.isoformat()), "success")
-        return redirect(_group_url(group, "members"))
-    return render_template("groups/end.html", form=form, group=group, kind="membership",
-                           what=membership.contact.name, back=_group_url(group, "members"))
+    name = membership.contact.name
+    return _end_term(membership, group, "membership", name, "members", lambda day: _(
+        "The membership of %(name)s ends on %(day)s.", name=name, day=day))
 
 
 @bp.route("/manage/groups/memberships/<int:membership_id>/delete", methods=["GET", "POST"])
 def delete_membership(membership_id):
     membership, group = _membership(membership_id)
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        db.session.delete(membership)
-        db.session.commit()
-        flash(_("The membership is removed."), "success")
-        return redirect(_group_url(group, "members"))
-    return render_template("groups/delete.html", form=form, group=group, kind="membership",
-                           what=membership.contact.name, back=_group_url(group, "members"))
+    return _remove_entry(group, "membership", membership.contact.name, "members",
+                         lambda: db.session.delete(membership),
+                         _("The membership is removed."))
 
 
 # --- documents ------------------------------------------------------------------------------

@@ -44,7 +44,8 @@
     event.preventDefault();
     var data = new FormData(form);
     data.set("q", input.value);
-    fetch(form.action, { method: "POST", body: data, credentials: "same-origin",
+    // the attribute: form.action would be the hidden field named "action"
+    fetch(form.getAttribute("action"), { method: "POST", body: data, credentials: "same-origin",
                          headers: { "X-Requested-With": "fetch" } })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (reply) {

@@ -123,8 +123,13 @@ def test_main_journey(browser, page, live_server, db, smtp_server):
     organizer_phone.goto(f"{live_server}/manage/meetings/{meeting_id}/checkin")
     organizer_phone.fill("#q", "todor")
     expect(organizer_phone.locator("#results .checkin-row")).to_have_count(1, timeout=15000)
+    # the tap is answered in place: a page load would drop this mark and the typed search
+    organizer_phone.evaluate("window.stillThisPage = true")
     organizer_phone.click("#results .checkin-row button")
     expect(organizer_phone.locator("[data-count=present]")).to_have_text("1", timeout=15000)
+    expect(organizer_phone.locator("#results .checkin-row.is-present")).to_have_count(1)
+    assert organizer_phone.evaluate("window.stillThisPage === true")
+    assert organizer_phone.input_value("#q") == "todor"
     check(organizer_phone, "journey-7-checked-in-phone")
     door.close()
 

@@ -1,16 +1,16 @@
 """Language selection and per-language text fields.
 
 The interface language is chosen in this order: the signed-in user's setting, a ``?lang=``
-parameter (links in mail carry one), the language picked earlier in this browser session,
-the browser's Accept-Language, English.
+parameter, the language picked earlier in this browser session, the language of the person a
+personal link belongs to (`prefer_language`), the browser's Accept-Language, English.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask import current_app, request, session
-from flask_babel import get_locale
+from flask import current_app, g, request, session
+from flask_babel import get_locale, refresh
 from flask_login import current_user
 
 # the languages content can be written in (per-language titles, descriptions, disclaimers)
@@ -32,9 +32,20 @@ def select_locale() -> str:
         return requested
     if session.get("lang") in languages:
         return session["lang"]
+    if g.get("page_language") in languages:
+        return g.page_language
     return request.accept_languages.best_match(languages) or current_app.config[
         "BABEL_DEFAULT_LOCALE"
     ]
+
+
+def prefer_language(code: str | None) -> None:
+    """This page belongs to someone whose language is known (a participant's personal link,
+    an invitation): show it in that language unless the visitor chose another. A mail in
+    Bulgarian must not lead to a page in the language of whichever browser opens it."""
+    if code in supported_languages():
+        g.page_language = code
+        refresh()
 
 
 def current_language() -> str:

@@ -154,3 +154,31 @@ def test_500_page_is_translated_and_hides_details(app, client):
     assert "secret detail" not in page
     assert "Something went wrong on our side" not in page
     assert '<html lang="bg">' in page
+
+
+def test_personal_links_open_in_the_persons_language(client, db):
+    """A participant who registered in Bulgarian opens their link in a browser that asks
+    for English: the page is in Bulgarian, unless they pick another language."""
+    from consult.events.models import MeetingStatus
+    from consult.invitations.models import Invitation
+    from consult.registrations.models import Registration
+    from tests.factories import make_attendee, make_meeting, make_series
+
+    meeting = make_meeting(make_series(), day="2030-11-02", status=MeetingStatus.PUBLISHED)
+    registration = make_attendee(meeting, name="Ана Петрова", email="ana@example.bg",
+                                 attended=False)
+    db.session.get(Registration, registration.id).locale = "bg"
+    db.session.add(Invitation(meeting_id=meeting.id, email="ilir@example.al", name="Ilir",
+                              locale="sq", mail_key="k-sq", token="t" * 43))
+    db.session.commit()
+    english = {"Accept-Language": "en"}
+    for path, language in ((f"/r/{registration.token}", "bg"),
+                           (f"/r/{registration.token}/edit", "bg"), (f"/i/{'t' * 43}", "sq")):
+        page = client.get(path, headers=english).get_data(as_text=True)
+        assert f'<html lang="{language}">' in page, path
+    # the visitor's own choice wins
+    page = client.get(f"/r/{registration.token}?lang=en", headers=english)
+    assert '<html lang="en">' in page.get_data(as_text=True)
+    # and other pages follow the browser as before
+    assert '<html lang="en">' in client.get("/meetings/", headers=english).get_data(
+        as_text=True)

@@ -25,7 +25,7 @@ from consult.events.models import Meeting, MeetingStatus, Series
 from consult.extensions import csrf, db, limiter
 from consult.forms import ConfirmForm, page_number
 from consult.groups.models import WorkingGroup
-from consult.i18n import CONTENT_LANGUAGES
+from consult.i18n import CONTENT_LANGUAGES, prefer_language
 from consult.invitations import services
 from consult.invitations.forms import ReminderForm, SendForm
 from consult.invitations.models import (
@@ -217,6 +217,7 @@ def _invitation_or_404(token: str) -> Invitation:
     invitation = services.by_token(token)
     if invitation is None or invitation.meeting.status is MeetingStatus.DRAFT:
         abort(404)
+    prefer_language(invitation.locale)
     return invitation
 
 

@@ -25,7 +25,7 @@ from consult.events.models import Meeting, MeetingStatus, RegistrationMode
 from consult.extensions import db, limiter
 from consult.files import download
 from consult.forms import ConfirmForm, select_choices
-from consult.i18n import current_language
+from consult.i18n import current_language, prefer_language
 from consult.invitations.models import Invitation
 from consult.invitations.services import by_token as invitation_by_token
 from consult.registrations import services
@@ -191,6 +191,7 @@ def register_invited(token):
     invitation = invitation_by_token(token)
     if invitation is None or invitation.meeting.status is MeetingStatus.DRAFT:
         abort(404)
+    prefer_language(invitation.locale)
     return _registration_form(invitation.meeting, invitation)
 
 
@@ -198,6 +199,7 @@ def _registration_or_404(token: str):
     registration = services.by_token(token)
     if registration is None:
         abort(404)
+    prefer_language(registration.locale)
     return registration
 
 

@@ -11,7 +11,7 @@ from consult.auth.models import User
 from consult.db import UTCDateTime, created_at_column, enum_column, utcnow
 from consult.events.models import Document, Meeting
 from consult.extensions import db
-from consult.registrations.models import Registration
+from consult.registrations.models import Registration, RegistrationStatus
 
 
 class CheckInMethod(enum.Enum):
@@ -49,6 +49,10 @@ class Attendance(db.Model):
         enum_column(CheckInMethod), default=CheckInMethod.DOOR
     )
     online: Mapped[bool] = mapped_column(default=False)  # took part online (hybrid meetings)
+    # a waitlisted (or pending) person let in at the door gets the seat; undoing the check-in
+    # gives them back the status they had
+    status_before: Mapped[RegistrationStatus | None] = mapped_column(
+        enum_column(RegistrationStatus))
 
     registration: Mapped[Registration] = relationship()
     meeting: Mapped[Meeting] = relationship()

@@ -29,18 +29,26 @@ def check_in(registration: Registration, by: User | None,
     existing = attendance_of(registration)
     if existing is not None:
         return existing
+    status_before = None
     if registration.status is not RegistrationStatus.CONFIRMED:
+        status_before = registration.status
         registration.status = RegistrationStatus.CONFIRMED
     attendance = Attendance(registration=registration, meeting_id=registration.meeting_id,
-                            checked_in_by=by, method=method, online=online)
+                            checked_in_by=by, method=method, online=online,
+                            status_before=status_before)
     db.session.add(attendance)
     db.session.flush()
     return attendance
 
 
 def undo(registration: Registration) -> None:
+    """Not there after all: and if the check-in gave them a seat, they are back where they
+    were (the waiting list), so the meeting is not left over its capacity by a mistap."""
     attendance = attendance_of(registration)
     if attendance is not None:
+        if attendance.status_before is not None \
+                and registration.status is RegistrationStatus.CONFIRMED:
+            registration.status = attendance.status_before
         db.session.delete(attendance)
         db.session.flush()
 

@@ -59,6 +59,35 @@ def test_latin_search_finds_cyrillic_and_one_tap_checks_in(client, auth, db):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 0
 
 
+def test_a_waitlisted_person_let_in_gets_the_seat_and_undo_gives_it_back(client, auth, db):
+    meeting = setup(db, auth)
+    meeting.capacity = 3
+    db.session.commit()
+    registrations.register(meeting, {"name": "Иван Колев", "email": "ivan@example.bg",
+                                     "gender": Gender.MALE, "locale": "bg"})
+    db.session.commit()
+    ivan = registration(db, "ivan@example.bg")
+    assert ivan.status is RegistrationStatus.WAITLISTED
+    token = csrf_token(client, f"/manage/meetings/{meeting.id}/checkin")
+    reply = client.post(f"/manage/registrations/{ivan.id}/checkin",
+                        data={"csrf_token": token, "action": "in"},
+                        headers={"X-Requested-With": "fetch"}).get_json()
+    assert (reply["counts"]["present"], reply["counts"]["registered"]) == (1, 4)
+    assert registration(db, "ivan@example.bg").status is RegistrationStatus.CONFIRMED
+    # a mistap: undone, he is back on the waiting list and the meeting within its places
+    reply = client.post(f"/manage/registrations/{ivan.id}/checkin",
+                        data={"csrf_token": token, "action": "undo"},
+                        headers={"X-Requested-With": "fetch"}).get_json()
+    assert (reply["counts"]["present"], reply["counts"]["registered"]) == (0, 3)
+    assert registration(db, "ivan@example.bg").status is RegistrationStatus.WAITLISTED
+    # someone confirmed all along stays confirmed after an undo
+    georgi = registration(db, "georgi@example.bg")
+    for action in ("in", "undo"):
+        post_form(client, f"/manage/registrations/{georgi.id}/checkin", {"action": action},
+                  form_page=f"/manage/meetings/{meeting.id}/checkin")
+    assert registration(db, "georgi@example.bg").status is RegistrationStatus.CONFIRMED
+
+
 def test_walk_in_registers_and_checks_in_at_once(client, auth, db):
     meeting = setup(db, auth)
     response = post_form(client, f"/manage/meetings/{meeting.id}/walk-in", {

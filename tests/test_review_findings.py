@@ -126,3 +126,24 @@ def test_exported_names_cannot_run_as_spreadsheet_formulas(client, auth, db):
     auth.login("maria@example.bg")
     body = client.get("/manage/directory/export.csv").data.decode("utf-8-sig")
     assert "'=HYPERLINK" in body
+
+
+def test_a_meeting_still_to_come_cannot_be_marked_as_held(client, auth, db):
+    organizer = make_user(email="maria@example.bg")
+    series = make_series(managers=[organizer], published=True)
+    coming = make_meeting(series, day="2099-12-15", status=MeetingStatus.PUBLISHED)
+    past = make_meeting(series, day="2020-11-02", status=MeetingStatus.PUBLISHED)
+    auth.login("maria@example.bg")
+    assert "Mark as held" not in client.get(f"/manage/meetings/{coming.id}/?lang=en") \
+        .get_data(as_text=True)
+    response = post_form(client, f"/manage/meetings/{coming.id}/held", {},
+                         form_page=f"/manage/meetings/{coming.id}/", follow_redirects=True)
+    assert "A meeting can be marked as held once it has started." in response.get_data(
+        as_text=True)
+    assert db.session.get(Meeting, coming.id).status is MeetingStatus.PUBLISHED
+    assert "Mark as held" in client.get(f"/manage/meetings/{past.id}/?lang=en") \
+        .get_data(as_text=True)
+    post_form(client, f"/manage/meetings/{past.id}/held", {},
+              form_page=f"/manage/meetings/{past.id}/")
+    db.session.expire_all()
+    assert db.session.get(Meeting, past.id).status is MeetingStatus.HELD

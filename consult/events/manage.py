@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from consult.auth.models import User, UserRole
 from consult.auth.services import can_manage
+from consult.db import utcnow
 from consult.events import services
 from consult.events.forms import (
     AgendaItemForm,
@@ -352,7 +353,7 @@ def _meeting_page(meeting: Meeting, agenda_form=None, document_form=None):
         agenda_form=agenda_form, document_form=document_form or DocumentForm(formdata=None),
         confirm=ConfirmForm(), state=services.registration_state(meeting),
         funnel=funnel(meeting),
-        types=stakeholder_types(),
+        types=stakeholder_types(), now=utcnow(),
     )
 
 
@@ -372,6 +373,8 @@ def mark_meeting_held(meeting_id):
     if ConfirmForm().validate_on_submit():
         try:
             services.mark_held(meeting)
+        except services.NotStartedYet:
+            flash(_("A meeting can be marked as held once it has started."), "error")
         except services.StatusChangeRefused:
             flash(_("Only a published meeting can be marked as held."), "error")
         else:

@@ -201,9 +201,17 @@ def cancel(meeting: Meeting, note: str, by: User | None) -> None:
     record_change(meeting, [ChangeKind.CANCELLED], by)
 
 
-def mark_held(meeting: Meeting) -> None:
+class NotStartedYet(StatusChangeRefused):
+    pass
+
+
+def mark_held(meeting: Meeting, now=None) -> None:
+    """A published meeting that has started can be recorded as held (which closes its
+    registration); one still to come cannot."""
     if meeting.status is not MeetingStatus.PUBLISHED:
         raise StatusChangeRefused(meeting.status)
+    if meeting.starts_at > (now or utcnow()):
+        raise NotStartedYet(meeting.starts_at)
     meeting.status = MeetingStatus.HELD
 
 

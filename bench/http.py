@@ -5,13 +5,15 @@ loopback in turn, floor then page, for ROUNDS rounds. Ratio = page requests/s ÷
 requests/s (higher is better), the median of the rounds' ratios: each pair is measured
 seconds apart, which keeps a noisy neighbour on a 2-core machine from deciding the result.
 p50 and p99 latencies are kept for context. Each worker accepts at most its share of wrk's
-connections (--worker-connections): left alone, one worker could take 7 of the 8 keep-alive
-connections while the other idled, and the floor swung between 2,400 and 6,900 requests/s
-from one run to the next. For scale, the application's lightest route (/healthz: one
-SELECT 1 through every request hook) is measured the same way and noted beside the
-signed-in and form results. Visitors are served from the public page cache
-(consult/cache.py) as in production: those without cookies before Flask starts, those with
-a session inside it; both are measured.
+connections plus its threads (--worker-connections): left alone, one worker could take 7 of
+the 8 keep-alive connections while the other idled, and the floor swung between 2,400 and
+6,900 requests/s from one run to the next. The threads are added because gthread closes a
+connection rather than keep more than (worker connections − threads) of them idle: with
+exactly the share, about one request in ten paid for a new connection. For scale, the
+application's lightest route (/healthz: one SELECT 1 through every request hook) is measured
+the same way and noted beside the signed-in and form results. Visitors are served from the
+public page cache (consult/cache.py) as in production: those without cookies before Flask
+starts, those with a session inside it; both are measured.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ def _wait(url: str, timeout: float = 30) -> None:
 def _gunicorn(app: str, port: int, env: dict) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS), "--threads",
-         str(THREADS), "--worker-connections", str(CONNECTIONS // WORKERS),
+         str(THREADS), "--worker-connections", str(CONNECTIONS // WORKERS + THREADS),
          "--bind", f"127.0.0.1:{port}", "--log-level", "warning", app],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )

@@ -108,7 +108,10 @@ def begin_writing(session) -> None:
                 cursor.execute("BEGIN IMMEDIATE")
                 return
             except sqlite3.OperationalError as error:
-                if "locked" not in str(error) or time.monotonic() > deadline:
+                # SQLITE_BUSY only: a stale snapshot (SQLITE_BUSY_SNAPSHOT) says "locked"
+                # too, and waiting cannot cure it
+                busy = getattr(error, "sqlite_errorname", "") == "SQLITE_BUSY"
+                if not busy or time.monotonic() > deadline:
                     # as SQLAlchemy reports it, so the error pages know it
                     raise sa.exc.OperationalError("BEGIN IMMEDIATE", None, error) from error
             time.sleep(pause)

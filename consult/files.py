@@ -43,16 +43,16 @@ def delete_unreferenced() -> int:
     """Delete the uploads nothing holds any more (a removed document's or logo's), in the
     current transaction; returns how many.
 
-    A file is held by every foreign key to it that does not let go on delete; a reference
-    that is set to NULL when the file goes (a mail attachment waiting to be sent) does not
-    keep it.
+    A file is held by every foreign key to it, except one that lets go when the file goes
+    (ON DELETE SET NULL: a mail attachment waiting to be sent).
     """
     table = StoredFile.__table__
     holders = [
         sa.select(fk.parent).where(fk.parent.is_not(None))
         for other in db.metadata.tables.values()
         for fk in other.foreign_keys
-        if fk.column is table.c.id and fk.ondelete is None
+        if fk.column is table.c.id
+        and (fk.ondelete or "").upper() not in ("SET NULL", "SET DEFAULT")
     ]
     return db.session.execute(
         sa.delete(table).where(table.c.id.not_in(sa.union_all(*holders)))).rowcount

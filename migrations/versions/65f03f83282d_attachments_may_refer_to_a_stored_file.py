@@ -33,6 +33,12 @@ def upgrade():
 
 
 def downgrade():
+    # a waiting message whose file is gone would go out with an empty file: fail it, as the
+    # newer worker does
+    op.execute("UPDATE outbox_messages SET status = 'failed', lease_until = NULL, "
+               "last_error = 'the attached file was deleted before the message was sent' "
+               "WHERE status IN ('pending', 'sending', 'held') AND id IN (SELECT message_id "
+               "FROM outbox_attachments WHERE data IS NULL AND stored_file_id IS NULL)")
     # every attachment gets its own bytes back (empty where the file is gone)
     op.execute("UPDATE outbox_attachments SET data = (SELECT stored_files.data FROM "
                "stored_files WHERE stored_files.id = outbox_attachments.stored_file_id) "

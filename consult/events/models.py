@@ -236,6 +236,10 @@ class Meeting(db.Model):
         return self.status is not MeetingStatus.DRAFT
 
     @property
+    def has_ended(self) -> bool:
+        return self.ends_at <= utcnow()
+
+    @property
     def has_place(self) -> bool:
         return self.format is not MeetingFormat.ONLINE
 

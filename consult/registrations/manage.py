@@ -152,14 +152,12 @@ ACTIONS = {
     "approve": (services.approve, _l("%(name)s is accepted.")),
     "confirm": (lambda r: services.move(r, RegistrationStatus.CONFIRMED),
                 _l("%(name)s has a seat.")),
-    "waitlist": (lambda r: services.move(r, RegistrationStatus.WAITLISTED),
-                 _l("%(name)s is on the waiting list.")),
     "cancel": (lambda r: services.cancel(r, by_participant=False),
                _l("The registration of %(name)s is cancelled.")),
 }
 
 
-@bp.route("/registrations/<int:registration_id>/<any(approve, confirm, waitlist, cancel):action>",
+@bp.route("/registrations/<int:registration_id>/<any(approve, confirm, cancel):action>",
           methods=["POST"])
 def decide(registration_id, action):
     registration = _registration(registration_id)
@@ -171,6 +169,28 @@ def decide(registration_id, action):
     return redirect(request.form.get("back") if request.form.get("back", "").startswith(
         "/manage/") else url_for("registrations_admin.registrations",
                                  meeting_id=registration.meeting_id))
+
+
+@bp.route("/registrations/<int:registration_id>/waitlist", methods=["GET", "POST"])
+def waitlist(registration_id):
+    """Take someone's seat away, after a page that says who is told and who gets the seat."""
+    registration = _registration(registration_id)
+    back = url_for("registrations_admin.registrations", meeting_id=registration.meeting_id)
+    if registration.status is not RegistrationStatus.CONFIRMED or registration.meeting.has_ended:
+        return redirect(back)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        promoted = services.move(registration, RegistrationStatus.WAITLISTED)
+        db.session.commit()
+        if promoted is not None:
+            flash(_("%(name)s is on the waiting list; %(other)s has the seat.",
+                    name=registration.name, other=promoted.name), "success")
+        else:
+            flash(_("%(name)s is on the waiting list.", name=registration.name), "success")
+        return redirect(back)
+    return render_template("registrations/waitlist.html", registration=registration,
+                           meeting=registration.meeting, form=form, back=back,
+                           next_in_line=services.next_in_line(registration))
 
 
 @bp.route("/registrations/<int:registration_id>/reject", methods=["GET", "POST"])

@@ -212,13 +212,7 @@ def promote_waitlisted(meeting: Meeting, skip: Registration | None = None
     ``skip``: someone the organizer just moved to the list, who must not get it back."""
     if meeting.capacity is not None and confirmed_count(meeting.id) >= meeting.capacity:
         return None
-    query = sa.select(Registration).where(
-        Registration.meeting_id == meeting.id,
-        Registration.status == RegistrationStatus.WAITLISTED,
-    )
-    if skip is not None:
-        query = query.where(Registration.id != skip.id)
-    first = db.session.scalar(query.order_by(Registration.created_at, Registration.id).limit(1))
+    first = _first_waitlisted(meeting, skip)
     if first is None:
         return None
     first.status = RegistrationStatus.CONFIRMED
@@ -359,21 +353,42 @@ def reject(registration: Registration, reason: str) -> None:
         promote_waitlisted(registration.meeting)
 
 
-def move(registration: Registration, to: RegistrationStatus) -> None:
+def move(registration: Registration, to: RegistrationStatus) -> Registration | None:
     """The organizer moves someone between the waiting list and the seats (a seat given by
-    hand may exceed the capacity: the organizer decides)."""
+    hand may exceed the capacity: the organizer decides). Returns who got the seat freed by
+    a move to the waiting list, if anyone did."""
     lock_meeting(registration.meeting_id)
     db.session.refresh(registration)
     if registration.status not in (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED):
-        return
+        return None
     if registration.status is to:
-        return
+        return None
     registration.status = to
     db.session.flush()
     send_status_mail(registration, promoted=to is RegistrationStatus.CONFIRMED,
                      had_seat=to is RegistrationStatus.WAITLISTED)
     if to is RegistrationStatus.WAITLISTED:
-        promote_waitlisted(registration.meeting, skip=registration)
+        return promote_waitlisted(registration.meeting, skip=registration)
+    return None
+
+
+def next_in_line(registration: Registration) -> Registration | None:
+    """Who would get ``registration``'s seat if it went to the waiting list now."""
+    meeting = registration.meeting
+    if registration.status is not RegistrationStatus.CONFIRMED or (
+            meeting.capacity is not None and confirmed_count(meeting.id) - 1 >= meeting.capacity):
+        return None
+    return _first_waitlisted(meeting, skip=registration)
+
+
+def _first_waitlisted(meeting: Meeting, skip: Registration | None) -> Registration | None:
+    query = sa.select(Registration).where(
+        Registration.meeting_id == meeting.id,
+        Registration.status == RegistrationStatus.WAITLISTED,
+    )
+    if skip is not None:
+        query = query.where(Registration.id != skip.id)
+    return db.session.scalar(query.order_by(Registration.created_at, Registration.id).limit(1))
 
 
 @dataclass

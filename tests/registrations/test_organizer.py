@@ -58,8 +58,28 @@ def test_list_counts_and_approval_decisions(client, auth, db, smtp_server):
     deliver_pending()
     rejection = smtp_server.to("georgi@example.bg")[-1]
     assert "Мястото е за общини." in rejection.get_body(("plain",)).get_content()
-    client.post(f"/manage/registrations/{ana.id}/waitlist", data={"csrf_token": token})
+    # taking a seat away asks first, and says who gets it
+    assert services.register(meeting, {"name": "Иван Колев", "email": "ivan@example.bg",
+                                       "gender": Gender.MALE}).registration.status \
+        is RegistrationStatus.PENDING
+    db.session.commit()
+    ivan = db.session.scalar(sa.select(Registration).where(
+        Registration.email == "ivan@example.bg"))
+    client.post(f"/manage/registrations/{ivan.id}/approve", data={"csrf_token": token})
+    assert status_of(db, "ivan@example.bg") is RegistrationStatus.WAITLISTED
+    page = client.get(f"/manage/meetings/{meeting.id}/registrations?lang=en").get_data(
+        as_text=True)
+    assert f'href="/manage/registrations/{ana.id}/waitlist"' in page
+    confirm = client.get(f"/manage/registrations/{ana.id}/waitlist?lang=en")
+    assert "The seat goes to Иван Колев, first on the waiting list" in confirm.get_data(
+        as_text=True)
+    assert status_of(db, "ana@example.bg") is RegistrationStatus.CONFIRMED  # nothing yet
+    done = post_form(client, f"/manage/registrations/{ana.id}/waitlist", {},
+                     follow_redirects=True)
+    assert "Ана Стоянова is on the waiting list; Иван Колев has the seat." in done.get_data(
+        as_text=True)
     assert status_of(db, "ana@example.bg") is RegistrationStatus.WAITLISTED
+    assert status_of(db, "ivan@example.bg") is RegistrationStatus.CONFIRMED
 
 
 def test_exports_open_in_excel_and_cannot_run_formulas(client, auth, db):
@@ -91,3 +111,20 @@ def test_added_by_hand_and_mailed_as_a_filtered_group(client, auth, db, smtp_ser
     assert sorted(m.recipient for m in messages) == [
         "ana@example.bg", "elena@example.mk", "formula@example.bg"]
     assert all("Срещата е в зала 2." in m.body_text for m in messages)
+
+
+def test_seats_of_a_meeting_that_has_ended_are_not_moved(client, auth, db):
+    organizer = make_user(email="maria@example.bg")
+    series = make_series(managers=[organizer], published=True)
+    held = make_meeting(series, day="2020-11-02", status=MeetingStatus.HELD)
+    services.register(held, {"name": "Ана Стоянова", "email": "ana@example.bg",
+                             "gender": Gender.FEMALE}, organizer=True)
+    db.session.commit()
+    auth.login("maria@example.bg")
+    page = client.get(f"/manage/meetings/{held.id}/registrations?lang=en").get_data(
+        as_text=True)
+    assert "Ана Стоянова" in page and "/waitlist" not in page and "Give a seat" not in page
+    ana = db.session.scalar(sa.select(Registration).where(Registration.email == "ana@example.bg"))
+    post_form(client, f"/manage/registrations/{ana.id}/waitlist", {},
+              form_page=f"/manage/meetings/{held.id}/registrations")
+    assert status_of(db, "ana@example.bg") is RegistrationStatus.CONFIRMED

@@ -42,6 +42,7 @@ from consult.groups.models import (
     group_managers,
 )
 from consult.i18n import CONTENT_LANGUAGES
+from consult.reports.queries import group_years
 from consult.security import public, roles_required
 
 bp = Blueprint("groups", __name__)
@@ -462,5 +463,5 @@ def group(slug):
         names=services.published_member_names(group, day),
         by_gender=services.member_counts_by_gender(group, day),
         types=_types_by_code(), meetings=services.meetings_by_type(meetings[::-1]),
-        documents=services.documents_by_year(documents),
+        documents=services.documents_by_year(documents), record_years=group_years(group.id),
     )

@@ -131,6 +131,19 @@ def group_years(group_id: int) -> list[int]:
         .distinct().order_by(year))]
 
 
+def group_first_year(group) -> int | None:
+    """The first year the working group is known to have existed: established, a lead's or
+    a member's term begun, or a meeting held (None when nothing says)."""
+    from consult.groups.models import GroupLead, Membership
+
+    starts = [db.session.scalar(sa.select(sa.func.min(column)).where(owner == group.id))
+              for column, owner in ((Membership.starts_on, Membership.group_id),
+                                    (GroupLead.starts_on, GroupLead.group_id),
+                                    (Meeting.local_date, Meeting.group_id))]
+    days = [d for d in (group.established_on, *starts) if d is not None]
+    return min(days).year if days else None
+
+
 def meeting_ids(filters: ReportFilters) -> sa.Select:
     """SELECT of the ids of the meetings a report covers."""
     return sa.select(Meeting.id).where(*filters.conditions()).correlate(None)

@@ -17,7 +17,7 @@ from datetime import date
 
 from babel.dates import format_date
 from flask import render_template, url_for
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -311,9 +311,11 @@ def attendance_line(record: Record) -> str:
     counts = record.attendance
     parts = ", ".join(f"{label} {counts.total[g]}" for g, label in
                       zip(GENDERS, gender_columns(), strict=True))
-    return _("%(total)s attendances at %(meetings)s meetings (%(parts)s)",
-             total=counts.grand_total,
-             meetings=len(record.meetings), parts=parts)
+    return _("%(attendances)s at %(meetings)s (%(parts)s)",
+             attendances=ngettext("%(num)d attendance", "%(num)d attendances",
+                                  counts.grand_total),
+             meetings=ngettext("%(num)d meeting", "%(num)d meetings", len(record.meetings)),
+             parts=parts)
 
 
 def without_registration_note(record: Record) -> str:

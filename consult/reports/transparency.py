@@ -15,7 +15,7 @@ from consult.extensions import db
 from consult.files import download
 from consult.groups.models import WorkingGroup
 from consult.i18n import current_language
-from consult.reports.queries import group_years
+from consult.reports.queries import group_first_year, group_years
 from consult.reports.record import (
     FIRST_YEAR,
     LAST_YEAR,
@@ -38,6 +38,9 @@ def _public_group(slug: str, year: int) -> WorkingGroup:
         abort(404)
     group = db.first_or_404(sa.select(WorkingGroup).where(WorkingGroup.slug == slug))
     if not group.public:
+        abort(404)
+    first = group_first_year(group)  # no record of a year before the group existed
+    if first is not None and year < first:
         abort(404)
     return group
 

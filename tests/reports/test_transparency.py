@@ -66,6 +66,9 @@ def test_the_public_page(client, world):
     assert re.search(r"Technical meeting \(1\).*?Jun 15, 2020 Техническа среща онлайн online "
                      r"1 1 0 0 0 2", text)
     assert "6 attendances at 2 meetings" in text
+    # and the group's page leads to the records of the years it met
+    group_page = client.get("/groups/roma-swg?lang=en").get_data(as_text=True)
+    assert 'href="/groups/roma-swg/2020/transparency"' in group_page
     # the meetings' public documents, linked
     assert 'href="/meetings/' in html
     assert re.search(r'<a href="/documents/\d+/dnevni-red.pdf">Дневен ред на срещата</a>', html)
@@ -92,6 +95,8 @@ def test_internal_groups_and_odd_years_are_not_found(client, world):
     assert client.get("/groups/internal-team/2020/transparency.html").status_code == 404
     assert client.get("/groups/no-such-group/2020/transparency").status_code == 404
     assert client.get("/groups/roma-swg/99999/transparency").status_code == 404
+    # before its first lead, member or meeting (Dec 2019) the group did not exist
+    assert client.get("/groups/roma-swg/2018/transparency").status_code == 404
 
 
 def test_a_year_without_meetings_has_empty_states(client, world):

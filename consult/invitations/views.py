@@ -109,6 +109,11 @@ def invite(meeting_id=None, series_id=None):
         already = set(db.session.scalars(sa.select(owner).where(
             Invitation.meeting_id.in_([m.id for m in meetings]),
             owner.in_([item.id for item in page.items]))))
+    # the names of those left out, to show them by name (contacts or organisations)
+    kind = Organisation if audience.organisations else Contact
+    excluded = db.session.execute(
+        sa.select(kind.id, kind.name).where(kind.id.in_(audience.exclude))
+        .order_by(kind.name, kind.id)).all() if audience.exclude else []
     preview_language = request.args.get("preview", "")
     preview = None
     if meetings and preview_language in CONTENT_LANGUAGES:
@@ -117,6 +122,7 @@ def invite(meeting_id=None, series_id=None):
     return render_template(
         "invitations/invite.html", meeting=meeting, series=series or meeting.series,
         meetings=meetings, audience=audience, page=page, total=page.total, already=already,
+        excluded=excluded,
         types=stakeholder_types(), regions=regions(), form=form,
         groups=db.session.scalars(sa.select(WorkingGroup).order_by(WorkingGroup.id)).all(),
         preview=preview, preview_language=preview_language, mail_languages=CONTENT_LANGUAGES,

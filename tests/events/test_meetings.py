@@ -217,6 +217,10 @@ def test_meeting_form_validation_keeps_input(client, auth, db):
     assert 'id="capacity-error"' in page
     assert 'value="Среща във Видин"' in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Meeting)) == 0
+    # an empty title is allowed (sessions carry the series' title), and the form says so
+    form = client.get(f"/manage/meetings/new?series={series.id}&lang=en").get_data(as_text=True)
+    assert 'aria-describedby="title-hint"' in form
+    assert "Left empty, the meeting is called by the title of its series" in form
 
 
 def test_public_meeting_page_in_bulgarian(client, db):

@@ -219,6 +219,10 @@ def test_excluded_and_unsubscribed_people_are_left_out(client, app, organizer, d
     import_directory(client)
     audience = expected_audience(db)
     left_out = audience[0]
+    # the audience page names whoever is left out, so they can be ticked back in
+    page = client.get(invite_url(meeting, exclude=[left_out.id])).get_data(as_text=True)
+    assert (f'value="{left_out.id}" checked> <label for="excluded-{left_out.id}">'
+            f"{left_out.name}</label>") in page
     send(client, meeting, exclude=[left_out.id])
     deliver_pending()
     assert len(smtp_server.messages) == 29

@@ -22,6 +22,7 @@ from consult.events import services as events
 from consult.events.calendar import build_calendar
 from consult.events.display import meeting_when
 from consult.events.models import Meeting, MeetingStatus, RegistrationMode
+from consult.events.views import _publicly_visible
 from consult.extensions import db, limiter
 from consult.files import download
 from consult.forms import ConfirmForm, select_choices
@@ -209,7 +210,8 @@ def done(token):
     registration = _registration_or_404(token)
     return private_response(render_template(
         "registrations/done.html", registration=registration, meeting=registration.meeting,
-        again=request.args.get("again") == "1"))
+        again=request.args.get("again") == "1",
+        meeting_public=_publicly_visible(registration.meeting)))
 
 
 @bp.route("/r/<token>")
@@ -218,9 +220,19 @@ def manage(token):
     from consult.attendance.services import attendance_of
 
     registration = _registration_or_404(token)
+    meeting = registration.meeting
+    again = None  # where someone who cancelled can register again, while they can
+    if not registration.is_active and registration.anonymised_at is None and \
+            events.registration_state(meeting) in (events.RegistrationState.OPEN,
+                                                   events.RegistrationState.FULL):
+        if registration.invitation is not None:
+            again = url_for("registrations.register_invited", token=registration.invitation.token)
+        elif meeting.registration_mode is not RegistrationMode.INVITATION:
+            again = url_for("registrations.register", meeting_id=meeting.id)
     return private_response(render_template(
-        "registrations/manage.html", registration=registration, meeting=registration.meeting,
-        confirm=ConfirmForm(), attended=attendance_of(registration) is not None))
+        "registrations/manage.html", registration=registration, meeting=meeting,
+        confirm=ConfirmForm(), attended=attendance_of(registration) is not None,
+        register_again=again, meeting_public=_publicly_visible(meeting)))
 
 
 @bp.route("/r/<token>/cancel", methods=["GET", "POST"])

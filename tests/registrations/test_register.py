@@ -37,8 +37,13 @@ def calendar_of(message):
 
 
 def test_full_meeting_waitlists_and_a_cancellation_promotes(client, app, db, smtp_server):
-    meeting = open_meeting(capacity=1)
-    assert register(client, meeting, "Ана", "ana@example.bg").status_code == 302
+    meeting = open_meeting(capacity=1, venue="Община Видин, зала 3")
+    response = register(client, meeting, "Ана", "ana@example.bg")
+    assert response.status_code == 302
+    # the page after registering leads on: to the personal page and the meeting's page
+    text = client.get(response.headers["Location"] + "?lang=en").get_data(as_text=True)
+    assert re.search(r'href="/r/[\w-]+">See, change or cancel your registration', text)
+    assert f'href="/meetings/{meeting.id}">The meeting\'s page' in text
     assert register(app.test_client(), meeting, "Боян", "boyan@example.bg").status_code == 302
     assert statuses(db) == {"ana@example.bg": RegistrationStatus.CONFIRMED,
                             "boyan@example.bg": RegistrationStatus.WAITLISTED}
@@ -52,8 +57,12 @@ def test_full_meeting_waitlists_and_a_cancellation_promotes(client, app, db, smt
         ("plain",)).get_content()).group(0)
     path = urlsplit(manage).path
     participant = app.test_client()
-    assert participant.get(path).status_code == 200
+    page = participant.get(path + "?lang=en").get_data(as_text=True)
+    assert "Община Видин, зала 3" in page and "Register again" not in page
     assert post_form(participant, path + "/cancel", {}).status_code == 302
+    # cancelled, while registration is open: one click to come back
+    page = participant.get(path + "?lang=en").get_data(as_text=True)
+    assert f'href="/meetings/{meeting.id}/register">Register again' in page
     assert statuses(db) == {"ana@example.bg": RegistrationStatus.CANCELLED,
                             "boyan@example.bg": RegistrationStatus.CONFIRMED}
     smtp_server.clear()

@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from consult.auth.models import User, UserRole
@@ -488,15 +489,21 @@ def move_agenda_item(item_id):
     return redirect(url_for("events.manage_meeting", meeting_id=meeting.id) + "#agenda")
 
 
-@bp.route("/manage/agenda/<int:item_id>/delete", methods=["POST"])
+@bp.route("/manage/agenda/<int:item_id>/delete", methods=["GET", "POST"])
 def delete_agenda_item(item_id):
     item = db.get_or_404(AgendaItem, item_id)
     meeting = require_manager(item.meeting)
-    if ConfirmForm().validate_on_submit():
+    back = url_for("events.manage_meeting", meeting_id=meeting.id) + "#agenda"
+    form = ConfirmForm()
+    if form.validate_on_submit():
         db.session.delete(item)
         db.session.commit()
         flash(_("The agenda item is removed."), "success")
-    return redirect(url_for("events.manage_meeting", meeting_id=meeting.id) + "#agenda")
+        return redirect(back)
+    return render_template(
+        "confirm_removal.html", form=form, back=back, heading=_("Remove the agenda item"),
+        lines=[_("Remove “%(title)s” from the agenda of %(meeting)s?", title=item.text(),
+                 meeting=meeting.display_title)])
 
 
 # --- documents ------------------------------------------------------------------------------
@@ -519,9 +526,11 @@ def _add_document(form: DocumentForm, **owner) -> Document | None:
     return document
 
 
-@bp.route("/manage/meetings/<int:meeting_id>/documents", methods=["POST"])
+@bp.route("/manage/meetings/<int:meeting_id>/documents", methods=["GET", "POST"])
 def add_meeting_document(meeting_id):
     meeting = require_manager(db.get_or_404(Meeting, meeting_id))
+    if request.method == "GET":  # the address a refused upload leaves in the address bar
+        return redirect(url_for("events.manage_meeting", meeting_id=meeting.id) + "#documents")
     form = DocumentForm()
     if form.validate_on_submit() and _add_document(form, meeting_id=meeting.id):
         flash(_("The document is added."), "success")
@@ -529,9 +538,11 @@ def add_meeting_document(meeting_id):
     return _meeting_page(meeting, document_form=form), 400
 
 
-@bp.route("/manage/series/<int:series_id>/documents", methods=["POST"])
+@bp.route("/manage/series/<int:series_id>/documents", methods=["GET", "POST"])
 def add_series_document(series_id):
     series = require_manager(db.get_or_404(Series, series_id))
+    if request.method == "GET":
+        return redirect(url_for("events.manage_series", series_id=series.id) + "#documents")
     form = DocumentForm()
     if form.validate_on_submit() and _add_document(form, series_id=series.id):
         flash(_("The document is added."), "success")
@@ -563,8 +574,15 @@ def delete_document(document_id):
         db.session.commit()
         flash(_("The document is removed."), "success")
         return redirect(back + "#documents")
-    return render_template("events/delete_document.html", document=document, form=form,
-                           back=back, waiting=_mail_waiting_with(document))
+    waiting = _mail_waiting_with(document)
+    return render_template(
+        "confirm_removal.html", form=form, back=back, heading=_("Remove the document"),
+        lines=[_("Remove “%(title)s”? Its link stops working.", title=document.title)],
+        warning=ngettext(
+            "%(num)d message that attaches this file is still waiting to be sent. It will not "
+            "be sent, and the outbox will say why.",
+            "%(num)d messages that attach this file are still waiting to be sent. They will "
+            "not be sent, and the outbox will say why.", waiting) if waiting else "")
 
 
 def _mail_waiting_with(document: Document) -> int:

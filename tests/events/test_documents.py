@@ -137,6 +137,10 @@ def test_document_needs_a_file_or_a_link(client, auth, db):
         "csrf_token": token, "type": "minutes", "title": "Протокол", "language": ""})
     assert response.status_code == 400
     assert 'id="url-error"' in response.get_data(as_text=True)
+    # the refused form's address, reloaded or shared, leads back to the meeting's documents
+    again = client.get(f"/manage/meetings/{meeting.id}/documents")
+    assert again.status_code == 302
+    assert again.headers["Location"].endswith(f"/manage/meetings/{meeting.id}/#documents")
 
 
 def test_public_document_of_a_draft_meeting_stays_private(client, auth, db):

@@ -335,7 +335,14 @@ def test_agenda_items_are_added_moved_and_removed(client, auth, db):
     db.session.expire_all()
     assert db.session.get(AgendaItem, items[0].id).title == {"bg": "Откриване и цели",
                                                               "en": "Opening and aims"}
-    post_form(client, f"/manage/agenda/{items[0].id}/delete", {}, form_page=page)
+    # the first item cannot move up nor the last down
+    manage = client.get(f"/manage/meetings/{meeting.id}/?lang=en").get_data(as_text=True)
+    assert manage.count(">Move up<") == 1 and manage.count(">Move down<") == 1
+    # removing asks first
+    confirm = client.get(f"/manage/agenda/{items[0].id}/delete?lang=en").get_data(as_text=True)
+    assert "Remove “Opening and aims” from the agenda of" in confirm
+    assert len(db.session.get(Meeting, meeting.id).agenda) == 2
+    post_form(client, f"/manage/agenda/{items[0].id}/delete", {})
     db.session.expire_all()
     assert [i.title["bg"] for i in db.session.get(Meeting, meeting.id).agenda] == ["Дискусия"]
 

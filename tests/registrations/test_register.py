@@ -90,6 +90,8 @@ def test_errors_keep_what_was_typed_and_the_honeypot_refuses(client, db):
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert 'value="Ана Иванова"' in page and 'value="експерт"' in page
+    # the summary reads as a sentence: no "above.: We can…"
+    assert ("as described above: We can register you only with your agreement." in page)
     assert "valid e-mail address" in page and "only with your agreement" in page
     bot = register(client, meeting, "Bot", "bot@example.org", website="http://spam")
     assert bot.status_code == 200

@@ -39,6 +39,24 @@ def test_reports_pages_are_accessible(page, live_server, db):
         assert charts.nth(index).get_attribute("aria-label")
 
 
+def test_reports_fit_a_phone(browser, live_server, db):
+    """Charts shrink to the screen; wide tables scroll inside their own box, not the page."""
+    build_world()
+    make_user("viewer", email="viewer@example.org", locale="bg")
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    phone = context.new_page()
+    try:
+        sign_in(phone, live_server, "viewer@example.org")
+        phone.goto(f"{live_server}/manage/reports/")
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+        widths = phone.evaluate("[...document.querySelectorAll('svg.chart-svg')]"
+                                ".map(s => s.getBoundingClientRect().right)")
+        assert widths and max(widths) <= 390
+        screenshot(phone, "reports-dashboard-phone")
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize("language", ["mk", "en"])
 def test_transparency_record_is_accessible(browser, live_server, db, language):
     build_world()

@@ -203,8 +203,32 @@ def export(kind):
     if form.errors:
         return render_template("reports/dashboard.html", board=None, form=form,
                                types=MEETING_TYPE_LABELS, formats=FORMAT_LABELS), 400
-    document = documents.build_participation(form.filters, current_language())
+    document = documents.build_participation(form.filters, current_language(),
+                                             filename=_export_name(form.filters))
     return download(*documents.write(document, kind))
+
+
+def _export_name(filters) -> str:
+    """participation-<series or group>-<type>-<format>-<region>-<from>_<to>: files saved side
+    by side say which meetings each counts."""
+    from consult.events.services import slugify
+    from consult.groups.models import WorkingGroup
+
+    parts = ["participation"]
+    if filters.series_id is not None:
+        series = db.session.get(Series, filters.series_id)
+        parts.append(series.slug if series else str(filters.series_id))
+    if filters.group_id is not None:
+        group = db.session.get(WorkingGroup, filters.group_id)
+        parts.append(group.slug if group else str(filters.group_id))
+    for value in (filters.meeting_type, filters.format):
+        if value is not None:
+            parts.append(value.value.replace("_", "-"))
+    if filters.region:
+        parts.append(slugify(filters.region))
+    if filters.date_from or filters.date_to:
+        parts.append(f"{filters.date_from or ''}_{filters.date_to or ''}")
+    return "-".join(part for part in parts if part)
 
 
 @bp.route("/series/<int:series_id>/funder.<any(pdf, xlsx, csv):kind>")

@@ -154,3 +154,9 @@ def test_meeting_page_shows_the_participation_funnel(client, auth, db):
     page = client.get(f"/manage/meetings/{meeting.id}/?lang=en").get_data(as_text=True)
     assert "Invited → registered → attended, by gender" in page
     assert "counted without registration" in page
+    assert "by stakeholder type</caption>" in page
+    # a meeting nobody is invited to or registered for says so instead of an empty table
+    empty = make_meeting(meeting.series, day="2027-05-06")
+    page = client.get(f"/manage/meetings/{empty.id}/?lang=en").get_data(as_text=True)
+    assert "Nobody is invited or registered yet" in page
+    assert "by stakeholder type</caption>" not in page

@@ -75,6 +75,9 @@ def test_participation_csv(admin):
 
 def test_participation_xlsx_has_a_sheet_per_table(admin):
     response = admin.get("/manage/reports/participation.xlsx?from=2020-01-01&to=2020-12-31")
+    # the file's name says which meetings it counts
+    assert 'filename="participation-2020-01-01_2020-12-31.xlsx"' in \
+        response.headers["Content-Disposition"]
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.data))
     assert book.sheetnames[:4] == ["About", "Summary", "By gender", "By type and gender"]

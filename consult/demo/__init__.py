@@ -78,12 +78,12 @@ def load_demo() -> int:
                 programme=team2["programme"],
                 implementing_body=team2["implementing_body"],
                 disclaimer={
-                    "bg": "Съдържанието на тази страница е отговорност единствено на "
-                    "изпълняващата организация и по никакъв начин не отразява "
-                    "официалната позиция на Европейската комисия.",
-                    "en": "The content of this page is the sole responsibility of the "
-                    "implementing body and does not reflect the official position of the "
-                    "European Commission.",
+                    # shown on pages, in mail and in PDFs alike: "this content", not "page"
+                    "bg": "Съдържанието е отговорност единствено на изпълняващата "
+                    "организация и по никакъв начин не отразява официалната позиция на "
+                    "Европейската комисия.",
+                    "en": "This content is the sole responsibility of the implementing body "
+                    "and does not reflect the official position of the European Commission.",
                 },
                 timezone=team2["timezone"],
                 published=True,

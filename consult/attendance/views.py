@@ -26,7 +26,7 @@ from consult.attendance.models import AggregateAttendance, Attendance, CheckInMe
 from consult.directory.models import Gender
 from consult.directory.services import stakeholder_type_choices, stakeholder_types
 from consult.events.manage import require_manager
-from consult.events.models import Meeting
+from consult.events.models import Meeting, MeetingStatus
 from consult.extensions import db
 from consult.files import download
 from consult.forms import BaseForm, ConfirmForm, email, max_length, required, strip
@@ -75,6 +75,21 @@ def _meeting(meeting_id: int) -> Meeting:
         lazyload(Meeting.agenda), lazyload(Meeting.group)]))
 
 
+CANCELLED_NOTE = _l("This meeting is cancelled: nobody is checked in or counted, and no "
+                    "certificate is issued.")
+
+
+def _cancelled(meeting: Meeting):
+    """A cancelled meeting took place for nobody: the door, the counts and the certificates
+    refuse to record anything for it (the answer to give, else None)."""
+    if meeting.status is not MeetingStatus.CANCELLED:
+        return None
+    if request.headers.get("X-Requested-With") == "fetch":
+        return jsonify(message=str(CANCELLED_NOTE)), 409
+    flash(str(CANCELLED_NOTE), "error")
+    return redirect(url_for("attendance.checkin", meeting_id=meeting.id))
+
+
 def _registration(registration_id: int) -> Registration:
     registration = db.get_or_404(Registration, registration_id)
     require_manager(registration.meeting)
@@ -102,6 +117,8 @@ def checkin_counts(meeting_id):
 @bp.route("/registrations/<int:registration_id>/checkin", methods=["POST"])
 def toggle_checkin(registration_id):
     registration = _registration(registration_id)
+    if (refused := _cancelled(registration.meeting)) is not None:
+        return refused
     if ConfirmForm().validate_on_submit():
         if request.form.get("action") == "undo":
             services.undo(registration)
@@ -138,6 +155,8 @@ def walk_in(meeting_id):
     meeting = _meeting(meeting_id)
     form = WalkInForm()
     form.stakeholder_type.choices = stakeholder_type_choices()
+    if request.method == "POST" and (refused := _cancelled(meeting)) is not None:
+        return refused
     if form.validate_on_submit():
         kind = form.stakeholder_type.data
         registration = services.walk_in(meeting, {
@@ -175,6 +194,13 @@ def aggregate_counts(meeting_id):
                 type_values[kind.code] = int(raw)
     elif record is not None:
         type_values = dict(record.by_type or {})
+    if request.method == "POST" and (refused := _cancelled(meeting)) is not None:
+        return refused
+    if form.validate_on_submit() and not type_errors and sum(type_values.values()) > sum(
+            form[g.value].data or 0 for g in Gender):
+        # by type, people may be left unknown; more than were counted is a typing error
+        type_errors["_total"] = _("The counts by type add up to more than the counts by "
+                                  "gender: check both.")
     if form.validate_on_submit() and not type_errors:
         record = record or AggregateAttendance(meeting_id=meeting.id)
         record.by_gender = {g.value: form[g.value].data or 0 for g in Gender}
@@ -223,6 +249,8 @@ def certificates(meeting_id):
         .where(Registration.meeting_id == meeting.id).order_by(Registration.name)).all()
     reachable = [r for r in attended if not r.email.endswith(".invalid")]
     form = ConfirmForm()
+    if request.method == "POST" and (refused := _cancelled(meeting)) is not None:
+        return refused
     if form.validate_on_submit():
         queued = sum(queue_certificate(registration) for registration in reachable)
         db.session.commit()
@@ -262,6 +290,8 @@ def mark_from_list(meeting_id):
         elif entries:
             matches = reconcile.match(meeting, entries)
             if request.form.get("action") == "apply":
+                if (refused := _cancelled(meeting)) is not None:
+                    return refused
                 counts = reconcile.apply(meeting, matches, current_user, online, add_unmatched)
                 db.session.commit()
                 flash(_("Checked in: %(checked_in)s. Added: %(added)s. Already present: "

@@ -272,7 +272,8 @@ def certificate(token):
     from consult.attendance.services import attendance_of
 
     registration = _registration_or_404(token)
-    if attendance_of(registration) is None:
+    if attendance_of(registration) is None or \
+            registration.meeting.status is MeetingStatus.CANCELLED:
         abort(404)
     return private_response(download(render_certificate(registration, registration.locale),
                                      "application/pdf", "certificate.pdf"))

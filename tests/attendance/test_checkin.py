@@ -160,3 +160,42 @@ def test_meeting_page_shows_the_participation_funnel(client, auth, db):
     page = client.get(f"/manage/meetings/{empty.id}/?lang=en").get_data(as_text=True)
     assert "Nobody is invited or registered yet" in page
     assert "by stakeholder type</caption>" not in page
+
+
+def test_a_cancelled_meeting_records_nobody(client, app, auth, db):
+    meeting = setup(db, auth)
+    georgi = registration(db, "georgi@example.bg")
+    meeting = db.session.get(type(meeting), meeting.id)
+    meeting.status = MeetingStatus.CANCELLED
+    db.session.commit()
+    door = f"/manage/meetings/{meeting.id}/checkin"
+    assert "This meeting is cancelled" in client.get(door + "?lang=en").get_data(as_text=True)
+    token = csrf_token(client, door)
+    reply = client.post(f"/manage/registrations/{georgi.id}/checkin",
+                        data={"csrf_token": token, "action": "in"},
+                        headers={"X-Requested-With": "fetch"})
+    assert reply.status_code == 409 and "cancelled" in reply.get_json()["message"]
+    for path, data in ((f"/manage/registrations/{georgi.id}/checkin", {"action": "in"}),
+                       (f"/manage/meetings/{meeting.id}/walk-in", {"name": "Нов Човек"}),
+                       (f"/manage/meetings/{meeting.id}/attendance/counts", {"female": "3"}),
+                       (f"/manage/meetings/{meeting.id}/certificates", {})):
+        response = post_form(client, path, data, form_page=door, follow_redirects=True)
+        assert "This meeting is cancelled" in response.get_data(as_text=True), path
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AggregateAttendance)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 3
+    # the participant's page says so, without the calendar entry
+    page = app.test_client().get(f"/r/{georgi.token}?lang=en").get_data(as_text=True)
+    assert "This meeting is cancelled." in page and "Add to my calendar" not in page
+
+
+def test_counts_by_type_cannot_exceed_the_counts_by_gender(client, auth, db):
+    meeting = setup(db, auth)
+    url = f"/manage/meetings/{meeting.id}/attendance/counts"
+    response = post_form(client, url, {"female": "3", "male": "2", "type-civil_society": "9"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'id="types-error"' in page
+    assert 'value="9"' in page  # what was typed stays
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AggregateAttendance)) == 0
+    assert post_form(client, url, {"female": "3", "male": "2", "type-civil_society": "4"}) \
+        .status_code == 302

@@ -21,7 +21,9 @@ from consult.db import utcnow
 from consult.directory.models import Contact
 from consult.events.models import Meeting
 from consult.extensions import db
+from consult.groups.models import Membership
 from consult.invitations.models import Invitation
+from consult.mail.models import OutboxAttachment, OutboxMessage, OutboxStatus
 from consult.registrations.models import ErasureLog, Registration
 
 ANONYMISED_DOMAIN = "anonymised.invalid"  # RFC 2606: can never receive mail
@@ -31,6 +33,9 @@ def pseudonym(email: str) -> str:
     key = current_app.config["SECRET_KEY"].encode()
     digest = hmac.new(key, email.strip().lower().encode(), hashlib.sha256).hexdigest()[:20]
     return f"{digest}@{ANONYMISED_DOMAIN}"
+
+
+ERASED = "—"  # in place of an erased name or address
 
 
 def anonymise_registration(registration: Registration, keep_contact: bool = True) -> None:
@@ -90,17 +95,23 @@ def apply_retention(now: datetime | None = None, dry_run: bool = False) -> dict[
 
 def erase_contact(contact: Contact, by: User | None, reason: str) -> dict[str, int]:
     """Erase a person on request: their registrations and invitations are anonymised, the
-    directory entry keeps only what counts (gender, type, region) and is archived. Logged."""
+    directory entry keeps only what counts (gender, type, region) and is archived, their
+    seats in working groups are no longer named, and the mail to them keeps only its
+    delivery record (what was not sent yet is withdrawn). Logged."""
     registrations = db.session.scalars(sa.select(Registration).where(
         sa.or_(Registration.contact_id == contact.id,
                Registration.email == (contact.email or "\x00")))).all()
+    _erase_mail_to({a.lower() for a in (contact.email, *(r.email for r in registrations))
+                    if a})
+    db.session.execute(sa.update(Membership).where(Membership.contact_id == contact.id)
+                       .values(publish_consent=False))
     for registration in registrations:
         anonymise_registration(registration, keep_contact=False)
     invitations = db.session.scalars(sa.select(Invitation).where(
         Invitation.contact_id == contact.id)).all()
     for invitation in invitations:
         anonymise_invitation(invitation)
-    contact.name = "—"
+    contact.name = ERASED
     contact.email = None
     contact.phone = ""
     contact.position = ""
@@ -111,6 +122,27 @@ def erase_contact(contact: Contact, by: User | None, reason: str) -> dict[str, i
     db.session.add(ErasureLog(kind="request", registrations=len(registrations), contacts=1,
                               reason=reason.strip()[:2000], by_id=by.id if by else None))
     return {"registrations": len(registrations), "invitations": len(invitations)}
+
+
+def _erase_mail_to(addresses: set[str]) -> None:
+    """The outbox's messages to these addresses: status, dates and subject stay (what was
+    sent when); address, name, bodies and attachments go, and nothing still waiting is
+    sent."""
+    if not addresses:
+        return
+    to_them = sa.func.lower(OutboxMessage.recipient).in_(sorted(addresses))
+    ids = sa.select(OutboxMessage.id).where(to_them).scalar_subquery()
+    db.session.execute(sa.delete(OutboxAttachment).where(OutboxAttachment.message_id.in_(ids)))
+    waiting = (OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.HELD)
+    db.session.execute(
+        sa.update(OutboxMessage).where(to_them).values(
+            status=sa.case((OutboxMessage.status.in_(waiting), OutboxStatus.WITHDRAWN.value),
+                           else_=OutboxMessage.status),
+            last_error=sa.case((OutboxMessage.status.in_(waiting), "erased on request"),
+                               else_=OutboxMessage.last_error),
+            recipient=ERASED, recipient_name="", body_text="", body_html=None, headers={},
+            prepare_with=None, lease_until=None)
+        .execution_options(synchronize_session=False))
 
 
 def personal_data(registration: Registration) -> dict:
@@ -155,4 +187,12 @@ def personal_data(registration: Registration) -> dict:
             "answer": i.response.value, "decline_reason": i.decline_reason,
         } for i in db.session.scalars(sa.select(Invitation).where(
             Invitation.contact_id == contact.id))]
+        data["working_groups"] = [{
+            "group": m.group.text("name"), "role": m.role.value,
+            "organisation": m.organisation.name if m.organisation else "",
+            "starts_on": m.starts_on.isoformat() if m.starts_on else None,
+            "ends_on": m.ends_on.isoformat() if m.ends_on else None,
+            "name_published": m.publish_consent,
+        } for m in db.session.scalars(sa.select(Membership).where(
+            Membership.contact_id == contact.id).order_by(Membership.starts_on, Membership.id))]
     return data

@@ -12,11 +12,20 @@ from consult.attendance.services import check_in, funnel
 from consult.db import utcnow
 from consult.directory.models import Contact, Gender
 from consult.events.models import MeetingStatus
+from consult.groups.models import Membership
+from consult.mail.models import OutboxMessage, OutboxStatus
 from consult.registrations import services
 from consult.registrations.models import ErasureLog, Registration
-from consult.registrations.privacy import apply_retention
+from consult.registrations.privacy import apply_retention, personal_data
 from tests.conftest import post_form
-from tests.factories import make_meeting, make_organisation, make_series, make_user
+from tests.factories import (
+    make_group,
+    make_meeting,
+    make_member,
+    make_organisation,
+    make_series,
+    make_user,
+)
 
 
 def meeting_with_people(db, day="2027-05-04", **fields):
@@ -122,6 +131,15 @@ def test_erasure_on_request_is_confirmed_and_logged(client, auth, db):
     make_user(email="maria@example.bg")
     auth.login("maria@example.bg")
     contact = db.session.scalar(sa.select(Contact).where(Contact.email == "georgi@example.bg"))
+    group = make_group(public=True)
+    make_member(group, contact, publish_consent=True)
+    georgi = db.session.scalar(sa.select(Registration).where(
+        Registration.email == "georgi@example.bg"))
+    # what he may download names his seat in the group
+    [seat] = personal_data(georgi)["working_groups"]
+    assert seat["name_published"] is True and seat["group"] == group.text("name")
+    mail_to_him = sa.select(OutboxMessage).where(OutboxMessage.recipient == "georgi@example.bg")
+    assert db.session.scalars(mail_to_him).all()  # his confirmation, not sent yet
     before = funnel(meeting).by_gender
     page = client.get(f"/manage/directory/contacts/{contact.id}/erase?lang=en")
     assert "This cannot be undone." in page.get_data(as_text=True)
@@ -136,6 +154,14 @@ def test_erasure_on_request_is_confirmed_and_logged(client, auth, db):
     log = db.session.scalar(sa.select(ErasureLog))
     assert log.kind == "request" and log.reason == "Писмо от 3 март"
     assert "georgi" not in json.dumps(log.reason)
+    # the outbox keeps that a mail went, not to whom nor what it said; the waiting one stays
+    assert db.session.scalars(mail_to_him).all() == []
+    erased = db.session.scalars(sa.select(OutboxMessage).where(
+        OutboxMessage.recipient == "—")).all()
+    assert erased and all(m.body_text == "" and m.recipient_name == "" for m in erased)
+    assert {m.status for m in erased} == {OutboxStatus.WITHDRAWN}
+    # and the group no longer names him
+    assert db.session.scalar(sa.select(Membership.publish_consent)) is False
 
 
 def test_retention_cutoff_follows_the_setting(app, db):

@@ -74,7 +74,8 @@ def meeting_values(meeting: Meeting, include_online_link: bool = False) -> tuple
         meeting.local_end,
         meeting.sequence,
         meeting.display_title,
-        "CANCELLED" if meeting.status is MeetingStatus.CANCELLED else "CONFIRMED",
+        {MeetingStatus.CANCELLED: "CANCELLED", MeetingStatus.DRAFT: "TENTATIVE"}.get(
+            meeting.status, "CONFIRMED"),  # drafts appear only in an organizer's own feed
         _place(meeting, include_online_link),
         url_for("events.meeting", meeting_id=meeting.id, _external=True),
         _description(meeting, include_online_link),

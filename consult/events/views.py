@@ -24,7 +24,7 @@ from consult.extensions import db
 from consult.files import download, file_response
 from consult.forms import page_number
 from consult.groups.models import WorkingGroup
-from consult.i18n import localized_language
+from consult.i18n import localized_language, prefer_language
 from consult.security import public
 
 bp = Blueprint("events", __name__)
@@ -199,6 +199,8 @@ def series_ics(slug):
     series = db.first_or_404(
         sa.select(Series).where(Series.slug == slug, Series.published.is_(True))
     )
+    # a calendar program asks without a language: the series' own, unless the link chose
+    prefer_language(series.main_language)
     meetings = [m for m in series.meetings if m.is_public]
     return _ics_response(
         build_calendar(meetings, name=series.text("title")), f"{series.slug}.ics"
@@ -224,6 +226,7 @@ def private_ics(token):
         abort(404)
     from flask_babel import gettext as _
 
+    prefer_language(feed.user.locale)  # the calendar program asks without a language
     response = _ics_response(
         build_calendar(services.feed_meetings(feed.user), name=_("My consultations")),
         "my-consultations.ics",

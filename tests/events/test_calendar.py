@@ -124,8 +124,12 @@ def test_private_feed_includes_drafts_and_can_be_revoked(client, auth, db):
     assert "webcal://localhost/calendar/private/" in page
     auth.logout()
     path = url.removeprefix("http://localhost")
-    summaries = {e.summary.value for e in parse(client.get(path).data).vevent_list}
+    found = parse(client.get(path).data).vevent_list
+    summaries = {e.summary.value for e in found}
     assert "Чернова" in summaries and len(summaries) == 8
+    # a draft is tentative, the rest confirmed
+    status = {e.summary.value: e.status.value for e in found}
+    assert status["Чернова"] == "TENTATIVE" and status["Дискусионна среща 1"] == "CONFIRMED"
     auth.login("maria@example.bg")
     post_form(client, "/manage/calendar", {})
     assert client.get(path).status_code == 404
@@ -165,3 +169,20 @@ def test_dtstamp_is_utc(client, db):
     [event] = parse(client.get(f"/meetings/{meetings[0].id}.ics").data).vevent_list
     assert isinstance(event.dtstamp.value, datetime)
     assert event.dtstamp.value.utcoffset().total_seconds() == 0
+
+
+def test_feeds_are_in_the_series_or_the_owners_language_when_asked_without_one(client, db):
+    """Calendar programs fetch feeds without Accept-Language: the series' language (or the
+    feed owner's), unless the subscription link chose one."""
+    from consult.events.models import AgendaItem
+
+    series, meetings = team2(db)
+    db.session.add(AgendaItem(meeting_id=meetings[0].id, position=1,
+                              title={"bg": "Откриване"}))
+    db.session.commit()
+    bulgarian = client.get("/series/team2-2020.ics").get_data(as_text=True)
+    assert "Дневен ред" in bulgarian
+    english = client.get("/series/team2-2020.ics?lang=en").get_data(as_text=True)
+    assert "Agenda" in english
+    page = client.get("/series/team2-2020?lang=sq").get_data(as_text=True)
+    assert "webcal://localhost/series/team2-2020.ics?lang=sq" in page

@@ -15,7 +15,7 @@ from consult.auth.forms import (
 from consult.auth.models import User, UserRole
 from consult.extensions import db, limiter
 from consult.forms import page_number, select_choices
-from consult.i18n import current_language
+from consult.i18n import current_language, prefer_language
 from consult.security import any_role_may_post, public, roles_required, safe_next
 
 bp = Blueprint("auth", __name__)
@@ -82,6 +82,7 @@ def reset_password(token):
     user = services.user_for_reset_token(token)
     if user is None:
         return render_template("auth/reset_invalid.html"), 400
+    prefer_language(user.locale)  # a welcome link opens in the new colleague's language
     form = PasswordResetForm()
     if form.validate_on_submit():
         services.reset_password(user, form.password.data)

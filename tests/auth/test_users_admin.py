@@ -32,6 +32,9 @@ def test_admin_adds_a_user_who_chooses_a_password_from_the_mail(client, auth, db
     assert "Елена Стојановска" in text
     link = re.search(r"http://localhost(/account/password/reset/\S+)", text).group(1)
     auth.logout()
+    # the page opens in her language, whatever the browser asks for
+    page = client.get(link, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<html lang="mk">' in page
     response = post_form(client, link, {"password": "моја долга лозинка", "confirm":
                                         "моја долга лозинка"})
     assert response.status_code == 302

@@ -38,6 +38,21 @@ COMMON_ZONES = ["Europe/Sofia", "Europe/Skopje", "Europe/Tirane", "Europe/Belgra
                 "Europe/Bucharest", "Europe/Athens", "Europe/Brussels", "UTC"]
 
 
+# where a country's organizers meet, by the language they work in
+HOME_ZONES = {"bg": "Europe/Sofia", "mk": "Europe/Skopje", "sq": "Europe/Tirane"}
+
+
+def home_defaults(form) -> None:
+    """A new series or group starts in the organizer's language and its country's time zone
+    (a Macedonian organizer's group is not Bulgarian by default, nor the other way round)."""
+    from consult.i18n import current_language
+
+    language = current_language()
+    if language in CONTENT_LANGUAGES:
+        form.main_language.data = language
+    form.timezone.data = HOME_ZONES.get(language, form.timezone.data)
+
+
 def timezone_choices():
     others = sorted(z for z in available_timezones() if "/" in z and z not in COMMON_ZONES)
     return select_choices((z, z) for z in COMMON_ZONES + others)

@@ -23,6 +23,7 @@ from consult.events.forms import (
     SeriesForm,
     SessionsForm,
     fill_language_fields,
+    home_defaults,
     language_values,
 )
 from consult.events.models import (
@@ -115,6 +116,7 @@ def create_series():
     form.managers.choices = _manager_choices()
     if request.method == "GET":
         form.managers.data = [current_user.id]
+        home_defaults(form)
     if form.validate_on_submit():
         series = Series()
         _apply_series_form(series, form)
@@ -162,9 +164,11 @@ def _series_page(series: Series, document_form=None, logo_form=None):
                            confirm=ConfirmForm())
 
 
-@bp.route("/manage/series/<int:series_id>/logos", methods=["POST"])
+@bp.route("/manage/series/<int:series_id>/logos", methods=["GET", "POST"])
 def add_series_logo(series_id):
     series = require_manager(db.get_or_404(Series, series_id))
+    if request.method == "GET":  # the address a refused upload leaves in the address bar
+        return redirect(url_for("events.manage_series", series_id=series.id) + "#logos")
     form = LogoForm()
     if form.validate_on_submit():
         try:
@@ -182,17 +186,23 @@ def add_series_logo(series_id):
     return _series_page(series, logo_form=form), 400
 
 
-@bp.route("/manage/logos/<int:logo_id>/delete", methods=["POST"])
+@bp.route("/manage/logos/<int:logo_id>/delete", methods=["GET", "POST"])
 def delete_series_logo(logo_id):
     logo = db.get_or_404(SeriesLogo, logo_id)
     series = require_manager(logo.series)
-    if ConfirmForm().validate_on_submit():
+    back = url_for("events.manage_series", series_id=series.id) + "#logos"
+    form = ConfirmForm()
+    if form.validate_on_submit():
         db.session.delete(logo)
         db.session.flush()
         delete_unreferenced()
         db.session.commit()
         flash(_("The logo is removed."), "success")
-    return redirect(url_for("events.manage_series", series_id=series.id) + "#logos")
+        return redirect(back)
+    return render_template(
+        "confirm_removal.html", form=form, back=back, heading=_("Remove the logo"),
+        lines=[_("Remove the logo “%(alt)s” from the pages, mail and documents of %(series)s?",
+                 alt=logo.alt_text, series=series.text("title"))])
 
 
 @bp.route("/manage/series/<int:series_id>/sessions", methods=["GET", "POST"])

@@ -15,7 +15,7 @@ from consult.auth.services import can_manage
 from consult.cache import public_cache
 from consult.directory.models import Contact, StakeholderType
 from consult.directory.services import ContactFilters, contacts_query
-from consult.events.forms import fill_language_fields, language_values
+from consult.events.forms import fill_language_fields, home_defaults, language_values
 from consult.events.models import DOCUMENT_TYPE_LABELS, Meeting
 from consult.events.services import slugify, unique_slug, visible_to
 from consult.extensions import db
@@ -121,6 +121,7 @@ def create_group():
     form.managers.choices = _manager_choices()
     if request.method == "GET":
         form.managers.data = [current_user.id]
+        home_defaults(form)
     if form.validate_on_submit():
         group = WorkingGroup()
         _apply_group_form(group, form)

@@ -187,6 +187,7 @@ def test_series_logos_with_alt_text(client, auth, db):
     assert 'value="Съфинансирано от ЕС"' in refused.get_data(as_text=True)
     no_alt = add_logo("eu.png", PNG, "")
     assert 'id="alt_text-error"' in no_alt.get_data(as_text=True)
+    assert client.get(f"/manage/series/{series.id}/logos").status_code == 302  # no 405
     assert add_logo("eu.png", PNG, "Съфинансирано от Европейския съюз").status_code == 302
     assert add_logo("ministry.png", PNG, "Министерски съвет").status_code == 302
     auth.logout()
@@ -201,6 +202,8 @@ def test_series_logos_with_alt_text(client, auth, db):
     assert served.headers["Content-Type"] == "image/png"
     assert served.headers["Content-Disposition"].startswith("inline;")
     auth.login("maria@example.bg")
+    confirm = client.get(f"/manage/logos/{first.id}/delete?lang=en").get_data(as_text=True)
+    assert "Remove the logo “Съфинансирано от Европейския съюз”" in confirm
     token = csrf_token(client, f"/manage/series/{series.id}/")
     client.post(f"/manage/logos/{first.id}/delete", data={"csrf_token": token})
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SeriesLogo)) == 1

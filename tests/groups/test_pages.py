@@ -43,6 +43,16 @@ def test_create_and_edit_a_group(client, auth, db):
     assert "You do not manage any working group yet" in client.get(
         "/manage/groups/").get_data(as_text=True)
 
+    # a new group starts in the organizer's language and its country's time zone
+    for language, zone in (("bg", "Europe/Sofia"), ("sq", "Europe/Tirane")):
+        organizer.locale = language
+        db.session.commit()
+        page = client.get("/manage/groups/new").get_data(as_text=True)
+        assert f'<option selected value="{language}">' in page
+        assert f'<option selected value="{zone}">' in page
+    organizer.locale = "en"
+    db.session.commit()
+
     # the name in the main language is missing: said next to the field, the rest is kept
     response = post_form(client, "/manage/groups/new", group_form(name_mk=""))
     assert response.status_code == 200

@@ -136,11 +136,17 @@ def apply(meeting: Meeting, matches: list[Match], by: User | None, online: bool,
     """Check in the matched; with ``add_unmatched``, register the others as walk-ins."""
     method = CheckInMethod.ONLINE if online else CheckInMethod.LIST
     counts = {"checked_in": 0, "added": 0, "already": 0}
+    done: set[int] = set()
     for item in matches:
+        person = item.registration
+        if person is not None:
+            if person.id in done:
+                continue  # written twice on the list ("Орлин", "Orlin"): counted once
+            done.add(person.id)
         if item.kind is MatchKind.ALREADY:
             counts["already"] += 1
-        elif item.registration is not None:
-            check_in(item.registration, by, method, online=online)
+        elif person is not None:
+            check_in(person, by, method, online=online)
             counts["checked_in"] += 1
         elif add_unmatched and item.entry.name:
             registration = walk_in(meeting, {"name": item.entry.name,

@@ -39,7 +39,11 @@ def test_paper_list_preview_then_confirm(client, auth, db):
     page = preview.get_data(as_text=True)
     assert "Matched: 2. Already checked in: 0. Not matched: 1." in page
     assert attendance(db) == {}  # nothing written before the confirmation
-    post_form(client, url, {"people": people, "action": "apply"})
+    # the same man written twice, in both scripts: one person checked in, counted once
+    people += "\nГеорги Петров"
+    done = post_form(client, url, {"people": people, "action": "apply"},
+                     follow_redirects=True)
+    assert "Checked in: 2. Added: 0. Already present: 0." in done.get_data(as_text=True)
     present = attendance(db)
     assert set(present) == {"ana@example.bg", "georgi@example.bg"}
     assert {a.method for a in present.values()} == {CheckInMethod.LIST}

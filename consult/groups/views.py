@@ -4,6 +4,7 @@ to members) and the public group pages."""
 from __future__ import annotations
 
 from datetime import date
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -34,6 +35,7 @@ from consult.groups.forms import (
 from consult.groups.models import (
     LEAD_ROLE_LABELS,
     MEMBERSHIP_ROLE_LABELS,
+    ConclusionsSend,
     GroupLead,
     LeadRole,
     Membership,
@@ -413,9 +415,14 @@ def conclusions(meeting_id):
         form.document.data = documents[0].id  # conclusions before minutes
     today = services.group_today(group)
     recipients = services.conclusions_recipients(group, today)
-    previews = []
+    previews, sent_before = [], None
     if documents and form.validate_on_submit():
         document = next(d for d in documents if d.id == form.document.data)
+        # the same document mailed already: said before a second send
+        sent_before = db.session.scalar(
+            sa.select(ConclusionsSend).where(ConclusionsSend.meeting_id == meeting.id,
+                                             ConclusionsSend.document_id == document.id)
+            .order_by(ConclusionsSend.created_at.desc()).limit(1))
         if request.form.get("action") == "send":
             try:
                 send = services.send_conclusions(meeting, document, current_user,
@@ -435,7 +442,9 @@ def conclusions(meeting_id):
                         for code in languages]
     return render_template(
         "groups/conclusions.html", meeting=meeting, group=group, documents=documents,
-        form=form, recipients=recipients, previews=previews,
+        form=form, recipients=recipients, previews=previews, sent_before=sent_before,
+        sent_before_day=sent_before.created_at.astimezone(ZoneInfo(group.timezone)).date()
+        if sent_before else None,
         without_address=services.members_without_address(group, today),
         log=services.conclusions_log(meeting), language_names=CONTENT_LANGUAGES,
     )

@@ -91,6 +91,7 @@ def test_conclusions_are_sent_to_each_member_in_macedonian_with_the_document(
     assert 'lang="mk"' in page and "Почитуван/а" in page and TITLE_MK in page
     assert "Коментари до 30 ноември." in page
     assert "Send to 3 members" in page
+    assert "already sent" not in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
 
     smtp_server.handler.refuse["wrong@mtsp.example.mk"] = "550 5.1.1 No such user here"
@@ -108,6 +109,10 @@ def test_conclusions_are_sent_to_each_member_in_macedonian_with_the_document(
     # the file is kept once: each message refers to the upload instead of copying it
     attached = [a for m in queued for a in m.attachments]
     assert [(a.data, a.stored_file_id) for a in attached] == [(None, document.file_id)] * 3
+
+    # a second time, the preview says it went already
+    again = post_form(client, url + "?lang=en", {"document": document.id, "action": "preview"})
+    assert "This document was already sent to the members on" in again.get_data(as_text=True)
 
     stats = deliver_pending()
     assert (stats.sent, stats.failed) == (2, 1)

@@ -228,6 +228,19 @@ class _Document(FPDF):
         self.write(height, value)
         self.ln(height)
 
+    def label_height(self, label, value: str, size: float = 10) -> float:
+        """How tall ``write_label`` will make it: its words wrapped as write() wraps them."""
+        self.set_font(FONT, "B", size=size)
+        x = self.get_string_width(f"{label}: ")
+        self.set_font(FONT, size=size)
+        space, lines = self.get_string_width(" "), 1
+        for word in value.split():
+            width = self.get_string_width(word)
+            if x > 0 and x + width > self.epw:
+                lines, x = lines + 1, 0
+            x += width + space
+        return lines * size * 0.5
+
 
 def _document_locale(locale: str | None, fallback: str | None) -> str:
     languages = current_app.config["LANGUAGES"]
@@ -311,8 +324,9 @@ def _draw_funder_lines(pdf: _Document, series: Series | None, at_bottom: bool = 
         return
     size = 9
     if at_bottom:
-        # the block sits just above the footer, wherever the text above ended
-        block = len(lines) * size * 0.5 + 2
+        # the block sits just above the footer, wherever the text above ended; a long name
+        # wraps, and its height is measured so that the block stays on the page
+        block = sum(pdf.label_height(label, value, size) for label, value in lines) + 2
         pdf.set_y(max(pdf.get_y() + 4, pdf.page_break_trigger - block))
     for label, value in lines:
         pdf.write_label(label, value, size=size)

@@ -304,3 +304,17 @@ def test_a_disclaimer_too_long_for_a_footer_is_printed_once_in_full(db):
     assert len(sheet) <= 2
     for number, page in enumerate(sheet, start=1):
         assert flat(page).endswith(f"{number} / {len(sheet)}")
+
+
+def test_a_long_implementing_body_keeps_the_certificate_on_one_page(db):
+    long_name = ("Министерство на труда и социалната политика, Дирекция „Демографска и "
+                 "социална политика, равни възможности и интеграция на уязвимите групи“, "
+                 "Национален секретариат за ромска интеграция")
+    series = funded_series()
+    series.implementing_body = {"bg": long_name}
+    series.project_name = {"bg": "Национални ромски платформи, " * 4}
+    registration = register(db, funded_meeting(series=series), "Ана Петрова",
+                            "Община Сливен")
+    found = pages(certificate(registration, issued_on=date(2020, 11, 9)))
+    assert len(found) == 1
+    assert "Национален секретариат за ромска интеграция" in flat(found[0])

@@ -79,6 +79,11 @@ class Config:
     # well under half the lease, so a stalled server cannot outlast a worker's claim
     MAIL_TIMEOUT_SECONDS = _int("MAIL_TIMEOUT_SECONDS", 60)
 
+    # the accessibility statement's contact for feedback, and the page of the national body
+    # that enforces the EU Web Accessibility Directive where this installation runs
+    ACCESSIBILITY_CONTACT = os.environ.get("ACCESSIBILITY_CONTACT", "")
+    ACCESSIBILITY_ENFORCEMENT_URL = os.environ.get("ACCESSIBILITY_ENFORCEMENT_URL", "")
+
     PASSWORD_RESET_MAX_AGE = _int("PASSWORD_RESET_MAX_AGE", 3600)
     # anonymous visitors get public pages and calendars at most this many seconds old
     PUBLIC_CACHE_SECONDS = _int("PUBLIC_CACHE_SECONDS", 10)

@@ -147,3 +147,20 @@ def test_a_meeting_still_to_come_cannot_be_marked_as_held(client, auth, db):
               form_page=f"/manage/meetings/{past.id}/")
     db.session.expire_all()
     assert db.session.get(Meeting, past.id).status is MeetingStatus.HELD
+
+
+def test_the_accessibility_statement_has_what_the_directive_asks(_schema, database_url,
+                                                                smtp_server, db):
+    """Compliance status, preparation date and method, a contact, the enforcement body."""
+    app = make_app(database_url, MAIL_PORT=smtp_server.port,
+                   ACCESSIBILITY_CONTACT="dostapnost@example.bg",
+                   ACCESSIBILITY_ENFORCEMENT_URL="https://example.bg/enforcement")
+    page = app.test_client().get("/accessibility?lang=en").get_data(as_text=True)
+    assert "partially compliant with WCAG 2.1 level AA" in page
+    assert "This statement was prepared on November 29, 2026, by self-assessment" in page
+    assert "write to dostapnost@example.bg" in page
+    assert '<a href="https://example.bg/enforcement">' in page
+    # without a contact configured it still says where to turn
+    page = make_app(database_url, MAIL_PORT=smtp_server.port).test_client().get(
+        "/accessibility?lang=en").get_data(as_text=True)
+    assert "tell the organizer of the consultation" in page and "Enforcement procedure" in page

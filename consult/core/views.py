@@ -1,3 +1,4 @@
+from datetime import date
 from urllib.parse import quote, urlencode
 
 import sqlalchemy as sa
@@ -169,4 +170,12 @@ def register_error_handlers(app):
 @public
 @public_cache
 def accessibility():
-    return render_template("core/accessibility.html")
+    config = current_app.config
+    return render_template(
+        "core/accessibility.html", prepared_on=STATEMENT_PREPARED_ON,
+        contact=config["ACCESSIBILITY_CONTACT"],
+        enforcement_url=config["ACCESSIBILITY_ENFORCEMENT_URL"])
+
+
+# when the statement below was last reviewed against the software (update with it)
+STATEMENT_PREPARED_ON = date(2026, 11, 29)

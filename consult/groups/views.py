@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -200,7 +201,7 @@ def add_lead(group_id):
         db.session.commit()
         if ended:
             flash(_("The institution is added; the previous term ends on %(day)s.",
-                    day=ended[0].ends_on.isoformat()), "success")
+                    day=format_date(ended[0].ends_on, "long")), "success")
         else:
             flash(_("The institution is added."), "success")
         return redirect(_group_url(group, "leads"))
@@ -253,7 +254,7 @@ def _end_term(term, group: WorkingGroup, kind: str, what: str, anchor: str, done
     if form.validate_on_submit():
         term.ends_on = form.ends_on.data
         db.session.commit()
-        flash(done(term.ends_on.isoformat()), "success")
+        flash(done(format_date(term.ends_on, "long")), "success")
         return redirect(_group_url(group, anchor))
     return render_template("groups/end.html", form=form, group=group, what=what, kind=kind,
                            back=_group_url(group, anchor))
@@ -296,8 +297,8 @@ def _overlaps(form: MembershipForm, group: WorkingGroup, contact_id: int,
         form.starts_on.errors.append(_(
             "This person already has a seat in the group for part of this period "
             "(%(start)s – %(end)s). End or edit that membership first.",
-            start=other.starts_on.isoformat() if other.starts_on else "…",
-            end=other.ends_on.isoformat() if other.ends_on else "…"))
+            start=format_date(other.starts_on, "long") if other.starts_on else "…",
+            end=format_date(other.ends_on, "long") if other.ends_on else "…"))
         return True
     return False
 

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
+from consult.db import utcnow
 from consult.directory.models import Contact
 from consult.directory.services import ContactFilters, contacts_query, parse_tags
 from tests.conftest import post_form
@@ -185,3 +186,15 @@ def test_export_links_carry_the_filters(client, auth, db):
     csv_text = client.get("/manage/directory/export.csv").data.decode("utf-8-sig")
     header, row = csv_text.strip().splitlines()
     assert header.endswith(",phone,tags") and row.endswith(",роми")
+
+
+def test_archived_contacts_are_marked_when_shown(client, auth, db):
+    organizer(auth)
+    make_contact("Стар Контакт").archived_at = utcnow()
+    make_contact("Нов Контакт")
+    db.session.commit()
+    page = client.get("/manage/directory/?lang=en").get_data(as_text=True)
+    assert "Стар Контакт" not in page and "Нов Контакт" in page
+    page = client.get("/manage/directory/?archived=1&lang=en").get_data(as_text=True)
+    row = page[page.index("Стар Контакт"):][:200]
+    assert '<span class="badge">archived</span>' in row

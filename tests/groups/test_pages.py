@@ -120,6 +120,9 @@ def test_lead_history_passes_from_one_ministry_to_another(client, auth, db):
     response = post_form(client, f"/manage/groups/leads/{second.id}/end",
                          {"ends_on": "2021-06-30"})
     assert response.status_code == 302
+    # the message gives the date as people write it, not 2021-06-30
+    assert "ends on June 30, 2021." in client.get("/manage/groups/?lang=en").get_data(
+        as_text=True)
     confirm = client.get(f"/manage/groups/leads/{co_lead.id}/delete")
     assert "end the term instead" in confirm.get_data(as_text=True)
     assert post_form(client, f"/manage/groups/leads/{co_lead.id}/delete", {}).status_code == 302

@@ -117,7 +117,29 @@ def edit_contact(contact_id=None):
             return redirect(url_for("directory.contacts"))
     history, bounces = _mail_history(contact) if contact else ([], [])
     return render_template("directory/contact_form.html", form=form, contact=contact,
-                           history=history, bounces=bounces)
+                           history=history, bounces=bounces,
+                           **(_participation(contact) if contact else {}))
+
+
+def _participation(contact: Contact) -> dict:
+    """The meetings the person registered for (and whether they came) and their seats in
+    working groups: what an organizer looks up before inviting them again."""
+    from consult.attendance.models import Attendance
+    from consult.events.models import Meeting
+    from consult.groups.models import MEMBERSHIP_ROLE_LABELS, Membership
+    from consult.registrations.models import Registration
+
+    registrations = db.session.execute(
+        sa.select(Registration, Attendance.id.is_not(None))
+        .join(Meeting, Meeting.id == Registration.meeting_id)
+        .outerjoin(Attendance, Attendance.registration_id == Registration.id)
+        .where(Registration.contact_id == contact.id)
+        .order_by(Meeting.starts_at.desc()).limit(100)).all()
+    memberships = db.session.scalars(
+        sa.select(Membership).where(Membership.contact_id == contact.id)
+        .order_by(Membership.starts_on.desc(), Membership.id.desc())).all()
+    return {"registrations": registrations, "memberships": memberships,
+            "membership_role_label": MEMBERSHIP_ROLE_LABELS.get}
 
 
 def _mail_history(contact: Contact):

@@ -198,3 +198,29 @@ def test_archived_contacts_are_marked_when_shown(client, auth, db):
     page = client.get("/manage/directory/?archived=1&lang=en").get_data(as_text=True)
     row = page[page.index("Стар Контакт"):][:200]
     assert '<span class="badge">archived</span>' in row
+
+
+def test_a_contact_page_shows_their_registrations_and_seats(client, auth, db):
+    from consult.events.models import MeetingStatus
+    from tests.factories import (
+        make_attendee,
+        make_group,
+        make_meeting,
+        make_member,
+        make_series,
+    )
+
+    organizer(auth)
+    ana = make_contact("Ана Петрова", email="ana@example.bg")
+    page = client.get(f"/manage/directory/contacts/{ana.id}?lang=en").get_data(as_text=True)
+    assert "Not registered for any meeting yet." in page
+    assert "Not a member of any working group." in page
+    series = make_series(title={"bg": "Консултации 2020"})
+    held = make_meeting(series, day="2020-11-02", status=MeetingStatus.HELD,
+                        title={"bg": "Среща във Видин"})
+    make_attendee(held, contact=ana)
+    make_member(make_group(name={"bg": "Работна група по образование"}), ana,
+                starts_on=date(2020, 1, 1))
+    page = client.get(f"/manage/directory/contacts/{ana.id}?lang=en").get_data(as_text=True)
+    assert "Среща във Видин" in page and "confirmed · attended" in page
+    assert "Работна група по образование" in page and "Jan 1, 2020 – …" in page

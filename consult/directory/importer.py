@@ -103,7 +103,21 @@ def parse(data: bytes, filename: str) -> ParsedFile:
     rows = [row for row in reader]
     if not rows:
         raise ImportError_(_l("The file is empty."))
-    return ParsedFile([h.strip() for h in rows[0]], rows[1:], encoding, delimiter)
+    return ParsedFile(*_split_headers(rows), encoding, delimiter)
+
+
+def _split_headers(rows: list[list[str]]) -> tuple[list[str], list[list[str]]]:
+    """The header row and the rows below it: the first row, unless one of the next few names
+    more of the known columns (a list often starts with a title and an empty line)."""
+    def known(row):
+        return sum(column is not None for column in guess_mapping(
+            [str(cell).strip() for cell in row]).values())
+
+    best = max(range(min(len(rows), HEADER_SEARCH_ROWS)), key=lambda i: (known(rows[i]), -i))
+    return [str(h).strip() for h in rows[best]], rows[best + 1:]
+
+
+HEADER_SEARCH_ROWS = 10
 
 
 def _parse_xlsx(data: bytes) -> ParsedFile:
@@ -118,7 +132,7 @@ def _parse_xlsx(data: bytes) -> ParsedFile:
     book.close()
     if not rows:
         raise ImportError_(_l("The file is empty."))
-    return ParsedFile([h.strip() for h in rows[0]], rows[1:], "xlsx", "")
+    return ParsedFile(*_split_headers(rows), "xlsx", "")
 
 
 def guess_mapping(headers: list[str]) -> dict[str, int | None]:

@@ -116,11 +116,27 @@ def test_xlsx_workbook_with_bulgarian_headers(client, auth, db):
     review = upload(client, buffer.getvalue(), "списък.xlsx")
     page = client.get(review + "&lang=en").get_data(as_text=True)
     assert "New contacts: 2" in page
+    assert "File: списък.xlsx (Excel workbook), 2 rows." in page
     confirm(client, review)
     elena = db.session.scalar(sa.select(Contact).where(Contact.email == "elena.petrova@example.bg"))
     assert elena.gender is Gender.FEMALE and elena.region == "Северозападен"
     ivan = db.session.scalar(sa.select(Contact).where(Contact.email == "ivan@example.bg"))
     assert ivan.stakeholder_type.code == "ministry"  # matched by its Bulgarian name
+
+
+def test_a_workbook_with_a_title_above_its_headers(client, auth, db):
+    organizer(auth)
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Списък на участниците, Видин, 2 ноември 2020"])
+    sheet.append([])
+    sheet.append(["Име", "Имейл", "Пол"])
+    sheet.append(["Елена Петрова", "elena@example.bg", "жена"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    review = upload(client, buffer.getvalue(), "участници.xlsx")
+    page = client.get(review + "&lang=en").get_data(as_text=True)
+    assert "New contacts: 1" in page and "Rejected: 0" in page
 
 
 def test_existing_contacts_are_matched_case_insensitively(client, auth, db):
@@ -155,10 +171,14 @@ def test_columns_can_be_remapped_in_the_preview(client, auth, db):
 
 def test_a_confirmed_import_cannot_be_applied_twice(client, auth, db):
     organizer(auth)
-    review = upload(client, "name,email\nА Б,ab@example.bg\n".encode(), "x.csv")
+    review = upload(client, "name,email\nА Б,ab@example.bg\nВ Г,vg@example.bg\n".encode(),
+                    "x.csv")
     confirm(client, review)
     confirm(client, review)
-    assert count(db, Contact) == 1
+    assert count(db, Contact) == 2
+    # reopened, the page tells what the import did, not a new comparison
+    page = client.get(review + "?lang=en").get_data(as_text=True)
+    assert ": 2 new contacts, 0 updated." in page and "Rejected:" not in page
 
 
 def test_empty_or_unreadable_files_get_a_message(client, auth, db):

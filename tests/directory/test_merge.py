@@ -166,7 +166,9 @@ def test_merge_over_http_asks_first_then_merges(client, auth, db, duplicates):
 
     # step 2: both side by side, nothing changed yet
     page = client.get(confirm_url + "?lang=en").get_data(as_text=True)
-    assert "Kept: Мария Георгиева" in page and "Deleted: М. Георгиева" in page
+    # with their addresses, so that two namesakes can be told apart
+    assert "Kept: Мария Георгиева<" in page  # no address to show
+    assert "Deleted: М. Георгиева (maria.g@lom.example.bg)" in page
     assert "taken from the deleted contact" in page
     assert "working-group memberships: 1" in page
     assert f"/manage/directory/contacts/{other.id}/merge/{keep.id}" in page  # swap

@@ -35,8 +35,19 @@ def meeting_when(meeting) -> str:
     return f"{meeting_date(meeting)}, {meeting_time(meeting)}"
 
 
+def local_moment(moment, zone: str) -> str:
+    """A moment (a send, a delivery) as people read it where the work happens: date and
+    time in ``zone``, with the zone's offset."""
+    from zoneinfo import ZoneInfo
+
+    local = moment.astimezone(ZoneInfo(zone))
+    offset = local.strftime("%z")
+    return (f"{format_date(local.date(), 'medium', locale=_locale())} "
+            f"{local:%H:%M} (UTC{offset[:3]}:{offset[3:]})")
+
+
 def register(app) -> None:
     app.jinja_env.globals.update(
         meeting_date=meeting_date, meeting_time=meeting_time, meeting_when=meeting_when,
-        zone_label=zone_label,
+        zone_label=zone_label, local_moment=local_moment,
     )

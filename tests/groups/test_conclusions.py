@@ -136,6 +136,8 @@ def test_conclusions_are_sent_to_each_member_in_macedonian_with_the_document(
     log = page[page.index('id="log"'):]
     assert "Елена Стојановска" in log and "Заклучоци од состанокот" in log
     assert "3 recipients" in log and "sent 2" in log and "failed 1" in log
+    # times as in Skopje, with the offset, not UTC
+    assert re.search(r"\d{2}:\d{2} \(UTC\+0[12]:00\), by Елена Стојановска", log)
     rows = re.findall(r"<tr>\s*<td>(.*?)</td>\s*<td>(.*?)</td>.*?"
                       r'class="status status-(\w+)".*?<td>(.*?)</td>\s*</tr>', log, re.S)
     by_address = {address: (status, reason.strip()) for _, address, status, reason in rows}

@@ -80,6 +80,22 @@ def walk_in(meeting: Meeting, data: dict, by: User | None) -> Registration:
     return registration
 
 
+def registered_namesake(meeting: Meeting, name: str) -> bool:
+    """Whether someone of this name (in either script, any case) is on the meeting's list."""
+    from consult.i18n import transliterate
+
+    def key(text: str) -> list[str]:
+        return transliterate(text.lower()).lower().split()
+
+    wanted = key(name)
+    return any(key(other) == wanted for other in db.session.scalars(
+        sa.select(Registration.name).where(
+            Registration.meeting_id == meeting.id,
+            Registration.status.in_((RegistrationStatus.CONFIRMED,
+                                     RegistrationStatus.WAITLISTED,
+                                     RegistrationStatus.PENDING)))))
+
+
 def _walk_in_address(meeting: Meeting) -> str:
     """Registrations are unique per address; a walk-in without one gets a placeholder that
     can never receive mail (RFC 2606 .invalid)."""

@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from flask_login import current_user
 from sqlalchemy.orm import lazyload
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import NumberRange, Optional
 
 from consult.attendance import services
@@ -53,6 +53,8 @@ class WalkInForm(BaseForm):
     stakeholder_type = SelectField(_l("Type of organisation"), choices=[], default="")
     email = StringField(_l("E-mail (optional)"),
                         validators=[Optional(), email(), max_length(254)], filters=[strip])
+    # shown when someone of that name is on the list already
+    namesake = BooleanField(_l("This is another person with the same name"))
 
 
 def _count_field(label):
@@ -157,7 +159,13 @@ def walk_in(meeting_id):
     form.stakeholder_type.choices = stakeholder_type_choices()
     if request.method == "POST" and (refused := _cancelled(meeting)) is not None:
         return refused
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not form.email.data and not form.namesake.data and \
+            services.registered_namesake(meeting, form.name.data):
+        # a second tap on "add" or someone who did register: not a second person by default
+        form.name.errors.append(_(
+            "%(name)s is on this meeting's list already: find them in the check-in list. "
+            "If this is someone else, tick the box below.", name=form.name.data))
+    elif form.validate_on_submit():
         kind = form.stakeholder_type.data
         registration = services.walk_in(meeting, {
             "name": form.name.data, "email": form.email.data or "",

@@ -104,6 +104,16 @@ def test_walk_in_registers_and_checks_in_at_once(client, auth, db):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 2
     missing = post_form(client, f"/manage/meetings/{meeting.id}/walk-in?lang=en", {"name": ""})
     assert "Please fill in this field." in missing.get_data(as_text=True)
+    # the same name again (here in Latin): asked, not added twice
+    url = f"/manage/meetings/{meeting.id}/walk-in?lang=en"
+    again = post_form(client, url, {"name": "Ivan Ivanov", "gender": "male"})
+    page = again.get_data(as_text=True)
+    assert again.status_code == 200 and "is on this meeting&#39;s list already" in page
+    assert 'value="Ivan Ivanov"' in page and 'id="namesake"' in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 2
+    # unless it is someone else with the same name
+    assert post_form(client, url, {"name": "Ivan Ivanov", "namesake": "y"}).status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 3
 
 
 def test_qr_link_opens_the_person_for_the_organizer_only(client, app, auth, db):

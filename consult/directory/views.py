@@ -114,6 +114,10 @@ def edit_contact(contact_id=None):
             db.session.add(contact)
             db.session.commit()
             flash(_("The contact %(name)s is saved.", name=contact.name), "success")
+            if contact.organisation is not None and contact.organisation.archived_at:
+                flash(_("%(organisation)s is archived: bring it back to the directory from "
+                        "its page if it is active again.",
+                        organisation=contact.organisation.name), "info")
             return redirect(url_for("directory.contacts"))
     history, bounces = _mail_history(contact) if contact else ([], [])
     return render_template("directory/contact_form.html", form=form, contact=contact,

@@ -125,6 +125,12 @@ def test_archive_hides_and_restore_brings_back(client, auth, db):
     assert "Читалище Светлина" in client.get(LIST + "?archived=1").get_data(as_text=True)
     db.session.refresh(organisation)
     assert organisation.archived_at is not None
+    # a contact typed in with the archived organisation's name is told so
+    added = post_form(client, "/manage/directory/contacts/new?lang=en", {
+        "name": "Нов Човек", "email": "nov@example.bg", "gender": "male",
+        "organisation": "читалище светлина", "stakeholder_type": "", "language": "bg"},
+        follow_redirects=True)
+    assert "Читалище Светлина is archived: bring it back" in added.get_data(as_text=True)
     post_form(client, url, {}, form_page=detail)
     db.session.refresh(organisation)
     assert organisation.archived_at is None

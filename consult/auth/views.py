@@ -1,3 +1,5 @@
+import re
+
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -44,7 +46,10 @@ def login():
             db.session.commit()
             login_user(user, remember=form.remember.data)
             return redirect(safe_next(url_for("events.manage_home")))
-    return render_template("auth/login.html", form=form)
+    # a participant who scanned their own door code lands here: tell them what it is for
+    door_code = re.fullmatch(r"/manage/checkin/([\w-]{1,64})", form.next.data or "")
+    own_page = url_for("registrations.manage", token=door_code.group(1)) if door_code else None
+    return render_template("auth/login.html", form=form, own_page=own_page)
 
 
 @bp.route("/account/logout", methods=["POST"])

@@ -122,7 +122,14 @@ def test_qr_link_opens_the_person_for_the_organizer_only(client, app, auth, db):
     page = client.get(f"/manage/checkin/{ana.token}")
     assert page.status_code == 200 and "Ана Стоянова" in page.get_data(as_text=True)
     stranger = app.test_client()
-    assert stranger.get(f"/manage/checkin/{ana.token}").status_code == 302  # to sign in
+    to_sign_in = stranger.get(f"/manage/checkin/{ana.token}")
+    assert to_sign_in.status_code == 302
+    # the participant who scans their own code is told what it is, and where their page is
+    login = stranger.get(to_sign_in.headers["Location"] + "&lang=en").get_data(as_text=True)
+    assert "This code is for the organizers at the door" in login
+    assert f'href="/r/{ana.token}"' in login
+    assert "organizers at the door" not in stranger.get(
+        "/account/login?next=/manage/&lang=en").get_data(as_text=True)
     make_user(email="other@example.bg")
     auth.logout()
     auth.login("other@example.bg")

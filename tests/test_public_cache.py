@@ -106,3 +106,23 @@ def test_visitors_without_cookies_get_the_finished_page_before_flask_runs(_schem
     client.get(f"/meetings/{meeting.id}", headers={**bulgarian, "Cookie": "session=x"})
     assert len(started) == 5
     cache.clear()
+
+
+def test_a_feed_in_the_series_language_is_kept_under_that_language(cached_client, db):
+    """The series' language is chosen before the cache looks up its entry: a visitor who
+    never chose gets the series' language, one who chose English gets English."""
+    from consult.events.models import AgendaItem
+
+    series = make_series(published=True, slug="team2", main_language="bg")
+    meeting = make_meeting(series, day="2030-11-02", status=MeetingStatus.PUBLISHED)
+    db.session.add(AgendaItem(meeting_id=meeting.id, position=1, title={"bg": "Откриване"}))
+    db.session.commit()
+    app = cached_client.application
+    never_chose = app.test_client()
+    never_chose.get("/account/login")  # a session, without a language in it
+    feed = never_chose.get("/series/team2.ics", headers={"Accept-Language": "en"})
+    assert "Дневен ред" in feed.get_data(as_text=True)
+    chose_english = app.test_client()
+    chose_english.get("/?lang=en")
+    feed = chose_english.get("/series/team2.ics", headers={"Accept-Language": "en"})
+    assert "Agenda" in feed.get_data(as_text=True)

@@ -238,6 +238,8 @@ class _Document(FPDF):
             width = self.get_string_width(word)
             if x > 0 and x + width > self.epw:
                 lines, x = lines + 1, 0
+            while width > self.epw:  # a word longer than the line (a URL) is broken up
+                lines, width = lines + 1, width - self.epw
             x += width + space
         return lines * size * 0.5
 

@@ -73,6 +73,7 @@ class ParsedFile:
     rows: list[list[str]]
     encoding: str  # "utf-8", "windows-1251", … or "xlsx"
     delimiter: str  # "," ";" "\t" or "" for xlsx
+    first_line: int = 2  # the file's line (or sheet row) of rows[0], for the messages
 
 
 def _decode(data: bytes) -> tuple[str, str]:
@@ -103,10 +104,11 @@ def parse(data: bytes, filename: str) -> ParsedFile:
     rows = [row for row in reader]
     if not rows:
         raise ImportError_(_l("The file is empty."))
-    return ParsedFile(*_split_headers(rows), encoding, delimiter)
+    headers, data, first_line = _split_headers(rows)
+    return ParsedFile(headers, data, encoding, delimiter, first_line)
 
 
-def _split_headers(rows: list[list[str]]) -> tuple[list[str], list[list[str]]]:
+def _split_headers(rows: list[list[str]]) -> tuple[list[str], list[list[str]], int]:
     """The header row and the rows below it: the first row, unless one of the next few names
     more of the known columns (a list often starts with a title and an empty line)."""
     def known(row):
@@ -114,7 +116,7 @@ def _split_headers(rows: list[list[str]]) -> tuple[list[str], list[list[str]]]:
             [str(cell).strip() for cell in row]).values())
 
     best = max(range(min(len(rows), HEADER_SEARCH_ROWS)), key=lambda i: (known(rows[i]), -i))
-    return [str(h).strip() for h in rows[best]], rows[best + 1:]
+    return [str(h).strip() for h in rows[best]], rows[best + 1:], best + 2
 
 
 HEADER_SEARCH_ROWS = 10
@@ -132,7 +134,8 @@ def _parse_xlsx(data: bytes) -> ParsedFile:
     book.close()
     if not rows:
         raise ImportError_(_l("The file is empty."))
-    return ParsedFile(*_split_headers(rows), "xlsx", "")
+    headers, data, first_line = _split_headers(rows)
+    return ParsedFile(headers, data, "xlsx", "", first_line)
 
 
 def guess_mapping(headers: list[str]) -> dict[str, int | None]:
@@ -254,7 +257,7 @@ def preview(parsed: ParsedFile, mapping: dict, on_existing: str = "update",
     labels = {name: str(label) for name, label in FIELD_LABELS.items()}
     changes_text, no_changes = gettext("changes: %(fields)s"), gettext("no changes")
     rows: list[Row] = []
-    for number, raw in enumerate(parsed.rows, start=2):
+    for number, raw in enumerate(parsed.rows, start=parsed.first_line):
         if not any(cell.strip() for cell in raw):
             continue
         values = {name: (raw[index].strip() if index is not None and index < len(raw) else "")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import wraps
+
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_login import current_user
@@ -192,15 +194,27 @@ def meeting_ics(meeting_id):
     return response
 
 
+def _in_the_series_language(view):
+    """A calendar program asks without a language: the series' own, unless the visitor (or
+    the subscription link's ?lang=) chose one. Decided before the page cache looks up its
+    entry, whose key is the language."""
+    @wraps(view)
+    def wrapped(slug):
+        prefer_language(db.session.scalar(
+            sa.select(Series.main_language).where(Series.slug == slug)))
+        return view(slug)
+
+    return wrapped
+
+
 @bp.route("/series/<slug>.ics")
 @public
+@_in_the_series_language
 @public_cache
 def series_ics(slug):
     series = db.first_or_404(
         sa.select(Series).where(Series.slug == slug, Series.published.is_(True))
     )
-    # a calendar program asks without a language: the series' own, unless the link chose
-    prefer_language(series.main_language)
     meetings = [m for m in series.meetings if m.is_public]
     return _ics_response(
         build_calendar(meetings, name=series.text("title")), f"{series.slug}.ics"

@@ -161,7 +161,10 @@ ACTIONS = {
           methods=["POST"])
 def decide(registration_id, action):
     registration = _registration(registration_id)
-    if ConfirmForm().validate_on_submit():
+    if action == "confirm" and registration.meeting.has_ended:
+        # seats of a meeting that has ended no longer matter, and would mail the person
+        flash(_("The meeting has ended: its seats stay as they were."), "error")
+    elif ConfirmForm().validate_on_submit():
         function, message = ACTIONS[action]
         function(registration)
         db.session.commit()

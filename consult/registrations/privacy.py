@@ -98,11 +98,18 @@ def erase_contact(contact: Contact, by: User | None, reason: str) -> dict[str, i
     directory entry keeps only what counts (gender, type, region) and is archived, their
     seats in working groups are no longer named, and the mail to them keeps only its
     delivery record (what was not sent yet is withdrawn). Logged."""
+    same_person = [Registration.contact_id == contact.id]
+    if contact.email:
+        same_person.append(Registration.email == contact.email)
     registrations = db.session.scalars(sa.select(Registration).where(
-        sa.or_(Registration.contact_id == contact.id,
-               Registration.email == (contact.email or "\x00")))).all()
-    _erase_mail_to({a.lower() for a in (contact.email, *(r.email for r in registrations))
-                    if a})
+        sa.or_(*same_person))).all()
+    invited_at = db.session.scalars(sa.select(Invitation.email).where(
+        Invitation.contact_id == contact.id)).all()
+    _erase_mail_to(
+        {a.lower() for a in (contact.email, *(r.email for r in registrations), *invited_at)
+         if a},
+        # a working group's conclusions are keyed by the member
+        OutboxMessage.dedupe_key.like(f"conclusions:%:{contact.id}"))
     db.session.execute(sa.update(Membership).where(Membership.contact_id == contact.id)
                        .values(publish_consent=False))
     for registration in registrations:
@@ -124,13 +131,11 @@ def erase_contact(contact: Contact, by: User | None, reason: str) -> dict[str, i
     return {"registrations": len(registrations), "invitations": len(invitations)}
 
 
-def _erase_mail_to(addresses: set[str]) -> None:
-    """The outbox's messages to these addresses: status, dates and subject stay (what was
-    sent when); address, name, bodies and attachments go, and nothing still waiting is
-    sent."""
-    if not addresses:
-        return
-    to_them = sa.func.lower(OutboxMessage.recipient).in_(sorted(addresses))
+def _erase_mail_to(addresses: set[str], *also) -> None:
+    """The outbox's messages to these addresses (or matching ``also``): status, dates and
+    subject stay (what was sent when); address, name, bodies, attachments and the
+    address-bearing dedupe key go, and nothing still waiting is sent."""
+    to_them = sa.or_(sa.func.lower(OutboxMessage.recipient).in_(sorted(addresses)), *also)
     ids = sa.select(OutboxMessage.id).where(to_them).scalar_subquery()
     db.session.execute(sa.delete(OutboxAttachment).where(OutboxAttachment.message_id.in_(ids)))
     waiting = (OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.HELD)
@@ -141,7 +146,7 @@ def _erase_mail_to(addresses: set[str]) -> None:
             last_error=sa.case((OutboxMessage.status.in_(waiting), "erased on request"),
                                else_=OutboxMessage.last_error),
             recipient=ERASED, recipient_name="", body_text="", body_html=None, headers={},
-            prepare_with=None, lease_until=None)
+            prepare_with=None, lease_until=None, dedupe_key=None)
         .execution_options(synchronize_session=False))
 
 

@@ -222,7 +222,8 @@ def manage(token):
     registration = _registration_or_404(token)
     meeting = registration.meeting
     again = None  # where someone who cancelled can register again, while they can
-    if not registration.is_active and registration.anonymised_at is None and \
+    if registration.status is RegistrationStatus.CANCELLED and \
+            registration.anonymised_at is None and \
             events.registration_state(meeting) in (events.RegistrationState.OPEN,
                                                    events.RegistrationState.FULL):
         if registration.invitation is not None:

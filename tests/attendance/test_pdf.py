@@ -311,7 +311,7 @@ def test_a_long_implementing_body_keeps_the_certificate_on_one_page(db):
                  "социална политика, равни възможности и интеграция на уязвимите групи“, "
                  "Национален секретариат за ромска интеграция")
     series = funded_series()
-    series.implementing_body = {"bg": long_name}
+    series.implementing_body = {"bg": long_name + " https://example.bg/" + "a" * 150}
     series.project_name = {"bg": "Национални ромски платформи, " * 4}
     registration = register(db, funded_meeting(series=series), "Ана Петрова",
                             "Община Сливен")

@@ -132,11 +132,14 @@ def test_a_workbook_with_a_title_above_its_headers(client, auth, db):
     sheet.append([])
     sheet.append(["Име", "Имейл", "Пол"])
     sheet.append(["Елена Петрова", "elena@example.bg", "жена"])
+    sheet.append(["Лош Ред", "not-an-address", "мъж"])
     buffer = io.BytesIO()
     book.save(buffer)
     review = upload(client, buffer.getvalue(), "участници.xlsx")
     page = client.get(review + "&lang=en").get_data(as_text=True)
-    assert "New contacts: 1" in page and "Rejected: 0" in page
+    assert "New contacts: 1" in page and "Rejected: 1" in page
+    # lines are numbered as in the file: the bad row is row 5 of the sheet
+    assert re.search(r"<tr><td>5</td><td>Лош Ред</td>", page)
 
 
 def test_existing_contacts_are_matched_case_insensitively(client, auth, db):

@@ -128,3 +128,10 @@ def test_seats_of_a_meeting_that_has_ended_are_not_moved(client, auth, db):
     post_form(client, f"/manage/registrations/{ana.id}/waitlist", {},
               form_page=f"/manage/meetings/{held.id}/registrations")
     assert status_of(db, "ana@example.bg") is RegistrationStatus.CONFIRMED
+    # nor given one, which would mail the person about a meeting long past
+    ana = db.session.get(Registration, ana.id)
+    ana.status = RegistrationStatus.WAITLISTED
+    db.session.commit()
+    post_form(client, f"/manage/registrations/{ana.id}/confirm", {},
+              form_page=f"/manage/meetings/{held.id}/registrations")
+    assert status_of(db, "ana@example.bg") is RegistrationStatus.WAITLISTED

@@ -140,6 +140,19 @@ def test_erasure_on_request_is_confirmed_and_logged(client, auth, db):
     assert seat["name_published"] is True and seat["group"] == group.text("name")
     mail_to_him = sa.select(OutboxMessage).where(OutboxMessage.recipient == "georgi@example.bg")
     assert db.session.scalars(mail_to_him).all()  # his confirmation, not sent yet
+    # an invitation that went to his former address, and a reminder keyed by his address
+    from consult.invitations.models import Invitation
+    from consult.mail.services import queue_mail
+
+    db.session.add(Invitation(meeting_id=meeting.id, contact_id=contact.id, name="Георги",
+                              email="georgi.old@example.bg", mail_key="k-old"))
+    for to, key in (("georgi.old@example.bg", None),
+                    ("georgi@example.bg", f"reminder:{meeting.id}:georgi@example.bg")):
+        queue_mail(to=to, to_name="Георги Петров", locale="bg", template="organizer_message",
+                   subject="Напомняне", context={"registration": georgi, "meeting": meeting,
+                                                 "body": "Здравейте, Георги Петров"},
+                   dedupe_key=key)
+    db.session.commit()
     before = funnel(meeting).by_gender
     page = client.get(f"/manage/directory/contacts/{contact.id}/erase?lang=en")
     assert "This cannot be undone." in page.get_data(as_text=True)
@@ -158,7 +171,9 @@ def test_erasure_on_request_is_confirmed_and_logged(client, auth, db):
     assert db.session.scalars(mail_to_him).all() == []
     erased = db.session.scalars(sa.select(OutboxMessage).where(
         OutboxMessage.recipient == "—")).all()
-    assert erased and all(m.body_text == "" and m.recipient_name == "" for m in erased)
+    assert len(erased) == 3  # the confirmation, the mail to the former address, the reminder
+    assert all(m.body_text == "" and m.recipient_name == "" for m in erased)
+    assert all(m.dedupe_key is None for m in erased)  # keys carried his address
     assert {m.status for m in erased} == {OutboxStatus.WITHDRAWN}
     # and the group no longer names him
     assert db.session.scalar(sa.select(Membership.publish_consent)) is False
@@ -173,3 +188,17 @@ def test_retention_cutoff_follows_the_setting(app, db):
     current_app.config["RETENTION_MONTHS"] = 6
     assert apply_retention()["registrations"] == 3
     assert meeting.id
+
+
+def test_a_contact_without_an_address_can_be_erased(client, auth, db):
+    from tests.factories import make_contact
+
+    make_user(email="maria@example.bg")
+    auth.login("maria@example.bg")
+    phone_only = make_contact("Само Телефон", email=None, phone="+359 888 111")
+    for _ in range(2):  # and erasing again does nothing more
+        response = post_form(client, f"/manage/directory/contacts/{phone_only.id}/erase",
+                             {"reason": "Обаждане"})
+        assert response.status_code == 302
+    db.session.expire_all()
+    assert phone_only.name == "—" and phone_only.phone == ""

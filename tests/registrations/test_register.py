@@ -151,3 +151,16 @@ def test_a_change_of_time_reaches_the_registered_with_a_higher_sequence(client, 
     calendar = calendar_of(update)
     assert calendar.method.value == "REQUEST"
     assert int(calendar.vevent.sequence.value) == 1
+
+
+def test_register_again_is_for_those_who_cancelled_not_those_refused(app, db):
+    meeting = open_meeting(registration_mode=RegistrationMode.APPROVAL)
+    participant = app.test_client()
+    response = register(participant, meeting, "Ана", "ana@example.bg")
+    token = response.headers["Location"].split("/r/")[1].split("/")[0]
+    from consult.registrations import services
+
+    services.reject(db.session.scalar(sa.select(Registration)), "Местата са за общини.")
+    db.session.commit()
+    page = participant.get(f"/r/{token}?lang=en").get_data(as_text=True)
+    assert "Register again" not in page

@@ -241,8 +241,12 @@ def end_lead(lead_id):
 @bp.route("/manage/groups/leads/<int:lead_id>/delete", methods=["GET", "POST"])
 def delete_lead(lead_id):
     lead, group = _lead(lead_id)
-    return _remove_entry(group, "lead", lead.name(), "leads", lambda: group.leads.remove(lead),
-                         _("The entry is removed from the lead history."))
+    return _remove_entry(
+        group, _("Remove from the lead history"),
+        _("Remove %(name)s from the lead history, as if it had never been entered? To record "
+          "that its term is over, end the term instead.", name=lead.name()),
+        "leads", lambda: group.leads.remove(lead),
+        _("The entry is removed from the lead history."))
 
 
 def _end_term(term, group: WorkingGroup, kind: str, what: str, anchor: str, done):
@@ -260,17 +264,18 @@ def _end_term(term, group: WorkingGroup, kind: str, what: str, anchor: str, done
                            back=_group_url(group, anchor))
 
 
-def _remove_entry(group: WorkingGroup, kind: str, what: str, anchor: str, remove,
+def _remove_entry(group: WorkingGroup, heading: str, question: str, anchor: str, remove,
                   message: str):
-    """A confirmation page, then ``remove()`` and the group's page."""
+    """The confirmation page every removal uses, then ``remove()`` and the group's page."""
+    back = _group_url(group, anchor)
     form = ConfirmForm()
     if form.validate_on_submit():
         remove()
         db.session.commit()
         flash(message, "success")
-        return redirect(_group_url(group, anchor))
-    return render_template("groups/delete.html", form=form, group=group, kind=kind,
-                           what=what, back=_group_url(group, anchor))
+        return redirect(back)
+    return render_template("confirm_removal.html", form=form, back=back, heading=heading,
+                           lines=[question])
 
 
 # --- memberships ----------------------------------------------------------------------------
@@ -376,9 +381,12 @@ def end_membership(membership_id):
 @bp.route("/manage/groups/memberships/<int:membership_id>/delete", methods=["GET", "POST"])
 def delete_membership(membership_id):
     membership, group = _membership(membership_id)
-    return _remove_entry(group, "membership", membership.contact.name, "members",
-                         lambda: db.session.delete(membership),
-                         _("The membership is removed."))
+    return _remove_entry(
+        group, _("Remove the membership"),
+        _("Remove the membership of %(name)s, as if it had never been entered? Reports will no "
+          "longer count it for any day. To record that the person left the group, end the "
+          "membership instead.", name=membership.contact.name),
+        "members", lambda: db.session.delete(membership), _("The membership is removed."))
 
 
 # --- documents ------------------------------------------------------------------------------

@@ -50,8 +50,12 @@ def register_extensions(app: Flask) -> None:
     from consult.i18n import select_locale
     from consult.security import enforce_access
 
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:"):
         Path(app.instance_path).mkdir(exist_ok=True)
+        # a file in this process cannot go away like a server's connection: the pre-ping
+        # would only add a SELECT 1 to every request
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **app.config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_pre_ping": False}
     db.init_app(app)
     migrate.init_app(
         app,

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from flask_login import current_user
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import joinedload, lazyload
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import NumberRange, Optional
 
@@ -26,7 +26,7 @@ from consult.attendance.models import AggregateAttendance, Attendance, CheckInMe
 from consult.directory.models import Gender
 from consult.directory.services import stakeholder_type_choices, stakeholder_types
 from consult.events.manage import require_manager
-from consult.events.models import Meeting, MeetingStatus
+from consult.events.models import Meeting, MeetingStatus, Series
 from consult.extensions import db
 from consult.files import download
 from consult.forms import BaseForm, ConfirmForm, email, max_length, required, strip
@@ -72,9 +72,11 @@ class AggregateForm(BaseForm):
 
 
 def _meeting(meeting_id: int) -> Meeting:
-    # the door pages show the meeting and its series, not its agenda or working group
+    # the door pages show the meeting and its series, not its agenda or working group; the
+    # series' managers come in the same query, for the rights check
     return require_manager(db.get_or_404(Meeting, meeting_id, options=[
-        lazyload(Meeting.agenda), lazyload(Meeting.group)]))
+        lazyload(Meeting.agenda), lazyload(Meeting.group),
+        joinedload(Meeting.series).joinedload(Series.managers)]))
 
 
 CANCELLED_NOTE = _l("This meeting is cancelled: nobody is checked in or counted, and no "
@@ -103,10 +105,11 @@ def checkin(meeting_id):
     meeting = _meeting(meeting_id)
     q = request.args.get("q", "").strip()[:100]
     rows = services.search(meeting, q)
-    template = "attendance/_results.html" if request.args.get("partial") == "1" \
-        else "attendance/checkin.html"
-    return render_template(template, meeting=meeting, q=q, rows=rows,
-                           counts=services.door_counts(meeting), confirm=ConfirmForm())
+    if request.args.get("partial") == "1":
+        # the results as the organizer types: the counts above them refresh on their own
+        return render_template("attendance/_results.html", q=q, rows=rows)
+    return render_template("attendance/checkin.html", meeting=meeting, q=q, rows=rows,
+                           counts=services.door_counts(meeting))
 
 
 @bp.route("/meetings/<int:meeting_id>/checkin/counts.json")

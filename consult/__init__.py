@@ -131,6 +131,7 @@ def register_request_hooks(app: Flask) -> None:
     from consult.auth.models import User
     from consult.core.views import refuse_nul_characters, remember_language_choice
     from consult.extensions import db, login_manager
+    from consult.i18n import remember_language_switch
     from consult.security import set_security_headers
 
     @login_manager.user_loader
@@ -147,6 +148,7 @@ def register_request_hooks(app: Flask) -> None:
 
     app.after_request(set_security_headers)
     app.before_request(remember_language_choice)
+    app.before_request(remember_language_switch)
     app.before_request(refuse_nul_characters)
 
 

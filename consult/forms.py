@@ -73,6 +73,15 @@ class BaseForm(FlaskForm):
     class Meta(TranslatedMeta):
         pass
 
+    def validate_on_submit(self, extra_validators=None) -> bool:
+        # posted to see the form in another language: shown again as typed, without
+        # messages, and nothing is saved (consult.i18n.SWITCH_FIELD)
+        from consult.i18n import language_switched
+
+        if language_switched():
+            return False
+        return super().validate_on_submit(extra_validators)
+
 
 class BaseSubForm(Form):
     class Meta(TranslatedMeta):

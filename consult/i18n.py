@@ -1,8 +1,9 @@
 """Language selection and per-language text fields.
 
-The interface language is chosen in this order: the signed-in user's setting, a ``?lang=``
-parameter, the language picked earlier in this browser session, the language of the person a
-personal link belongs to (`prefer_language`), the browser's Accept-Language, English.
+The interface language is chosen in this order: a switch posted with a form (`SWITCH_FIELD`),
+the signed-in user's setting, a ``?lang=`` parameter, the language picked earlier in this
+browser session, the language of the person a personal link belongs to (`prefer_language`),
+the browser's Accept-Language, English.
 """
 
 from __future__ import annotations
@@ -21,10 +22,18 @@ def supported_languages() -> list[str]:
     return list(current_app.config["LANGUAGES"])
 
 
+# Posted with a form by the language switcher (static/js/keep-input.js): the same form, as
+# typed, is wanted in that language. `remember_language_switch` takes it; forms then neither
+# validate nor save (`consult.forms.BaseForm.validate_on_submit`).
+SWITCH_FIELD = "switch_language"
+
+
 def select_locale() -> str:
     languages = supported_languages()
     if not request:
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if g.get("switched_language") in languages:
+        return g.switched_language
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     requested = request.args.get("lang")
@@ -46,6 +55,28 @@ def prefer_language(code: str | None) -> None:
     if code in supported_languages():
         g.page_language = code
         refresh()
+
+
+def remember_language_switch() -> None:
+    """before_request, after the CSRF check: a form posted with `SWITCH_FIELD` changes the
+    language for the session (and a signed-in user's setting), then comes back as typed."""
+    if request.method != "POST" or request.mimetype not in (
+            "application/x-www-form-urlencoded", "multipart/form-data"):
+        return
+    language = request.form.get(SWITCH_FIELD)
+    if language not in supported_languages():
+        return
+    g.switched_language = session["lang"] = language
+    if current_user.is_authenticated and current_user.locale != language:
+        from consult.extensions import db
+
+        current_user.locale = language
+        db.session.commit()
+    refresh()
+
+
+def language_switched() -> bool:
+    return bool(g.get("switched_language"))
 
 
 def current_language() -> str:

@@ -106,3 +106,24 @@ def test_sessions_form_works_without_javascript_on_a_phone(browser, live_server,
         assert "Северозападен" in phone.content()
     finally:
         context.close()
+
+
+def test_switching_language_on_the_registration_form_keeps_what_was_typed(page, live_server,
+                                                                          db):
+    _, meeting = team2(db)
+    page.goto(f"{live_server}/meetings/{meeting.id}/register?lang=en")
+    page.fill("#name", "Ана Петрова")
+    page.fill("#email", "ana@example")
+    page.fill("#organisation", "Община Варна")
+    page.check("#consent")
+    page.click(".language-switcher a[hreflang=bg]")
+    page.wait_for_load_state()
+    assert page.get_attribute("html", "lang") == "bg"
+    assert page.input_value("#name") == "Ана Петрова"
+    assert page.input_value("#email") == "ana@example"
+    assert page.input_value("#organisation") == "Община Варна"
+    assert page.is_checked("#consent")
+    # nothing was judged or sent: no messages, and the form is still there to send
+    assert page.locator(".error-summary, .field-error").count() == 0
+    assert axe_violations(page) == []
+    screenshot(page, "register-switched-to-bg")

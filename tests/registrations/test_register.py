@@ -164,3 +164,37 @@ def test_register_again_is_for_those_who_cancelled_not_those_refused(app, db):
     db.session.commit()
     page = participant.get(f"/r/{token}?lang=en").get_data(as_text=True)
     assert "Register again" not in page
+
+
+def test_switching_language_keeps_what_was_typed_and_saves_nothing(client, db):
+    meeting = open_meeting()
+    # the address came with ?lang=en; the switch posted with the form wins over it
+    response = post_form(client, f"/meetings/{meeting.id}/register?lang=en", {
+        "name": "Ана Петрова", "email": "not-an-address", "gender": "female",
+        "organisation": "Община Видин", "switch_language": "bg"})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert '<html lang="bg">' in text and "Регистрация" in text
+    assert 'value="Ана Петрова"' in text and 'value="Община Видин"' in text
+    assert 'value="not-an-address"' in text
+    # shown again as typed, not judged: no message for the wrong address, nothing saved
+    assert "field-error" not in text and "error-summary" not in text
+    assert statuses(db) == {}
+    # the choice stays for the visit
+    assert '<html lang="bg">' in client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    # a language the site does not have is an ordinary submission
+    response = register(client, meeting, "Ана Петрова", "ana@example.bg", switch_language="xx")
+    assert response.status_code == 302 and set(statuses(db)) == {"ana@example.bg"}
+
+
+def test_a_signed_in_switch_with_a_form_changes_the_account_language(client, auth, db):
+    from consult.auth.models import User
+
+    user = make_user()
+    auth.login(user.email)
+    meeting = open_meeting()
+    response = post_form(client, f"/meetings/{meeting.id}/register?lang=en",
+                         {"name": "Ана", "switch_language": "mk"})
+    assert response.status_code == 200 and '<html lang="mk">' in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(User, user.id).locale == "mk"

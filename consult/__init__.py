@@ -166,7 +166,7 @@ def register_template_helpers(app: Flask) -> None:
         MEETING_TYPE_LABELS,
         REGISTRATION_MODE_LABELS,
     )
-    from consult.i18n import current_language, localized
+    from consult.i18n import current_language, greeting, localized
     from consult.invitations.models import INVITATION_STATUS_LABELS, InvitationStatus
     from consult.mail.models import STATUS_LABELS
     from consult.registrations.models import QUESTION_KIND_LABELS, REGISTRATION_STATUS_LABELS
@@ -186,6 +186,7 @@ def register_template_helpers(app: Flask) -> None:
         question_kind_label=QUESTION_KIND_LABELS.get,
         invitation_status_label=lambda value: INVITATION_STATUS_LABELS[InvitationStatus(value)],
         current_language=current_language,
+        greeting=greeting,
         localized=localized,
         languages=lambda: app.config["LANGUAGES"],
     )

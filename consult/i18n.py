@@ -79,6 +79,20 @@ def language_switched() -> bool:
     return bool(g.get("switched_language"))
 
 
+def greeting(name: str, gender=None) -> str:
+    """A mail's salutation. Bulgarian, Macedonian and Albanian address a woman and a man
+    differently ("Уважаема", "Уважаеми"); anyone else, or anyone who did not say, gets the
+    neutral form ("Уважаеми/а")."""
+    from flask_babel import gettext, pgettext
+
+    value = getattr(gender, "value", gender)
+    if value == "female":
+        return pgettext("greeting a woman", "Dear %(name)s,", name=name)
+    if value == "male":
+        return pgettext("greeting a man", "Dear %(name)s,", name=name)
+    return gettext("Dear %(name)s,", name=name)
+
+
 def current_language() -> str:
     locale = get_locale()
     return locale.language if locale else "en"

@@ -182,3 +182,23 @@ def test_personal_links_open_in_the_persons_language(client, db):
     # and other pages follow the browser as before
     assert '<html lang="en">' in client.get("/meetings/", headers=english).get_data(
         as_text=True)
+
+
+@pytest.mark.parametrize("language, woman, man, unsaid", [
+    ("bg", "Уважаема Ана,", "Уважаеми Ана,", "Уважаеми/а Ана,"),
+    ("mk", "Почитувана Ана,", "Почитуван Ана,", "Почитуван/а Ана,"),
+    ("sq", "E nderuar Ana,", "I nderuar Ana,", "I/E nderuar Ana,"),
+    ("en", "Dear Ana,", "Dear Ana,", "Dear Ana,"),
+])
+def test_mail_greetings_follow_the_persons_gender(app, language, woman, man, unsaid):
+    from flask_babel import force_locale
+
+    from consult.directory.models import Gender
+    from consult.i18n import greeting
+
+    name = "Ana" if language in ("sq", "en") else "Ана"
+    with app.test_request_context(), force_locale(language):
+        assert greeting(name, Gender.FEMALE) == woman
+        assert greeting(name, "male") == man
+        assert greeting(name, Gender.UNDISCLOSED) == greeting(name, Gender.OTHER) == unsaid
+        assert greeting(name) == unsaid

@@ -400,11 +400,12 @@ def _subject(meeting: Meeting, document: Document):
     return lambda: template % {"title": meeting.display_title}
 
 
-def _mail_context(meeting: Meeting, document: Document, note: str, name: str) -> dict:
+def _mail_context(meeting: Meeting, document: Document, note: str, name: str,
+                  gender=None) -> dict:
     from consult.events.views import _publicly_visible
 
     return {"meeting": meeting, "group": meeting.group, "document": document, "note": note,
-            "name": name, "attached": document.file is not None,
+            "name": name, "gender": gender, "attached": document.file is not None,
             "document_url": document.url if document.file is None else "",
             "meeting_public": _publicly_visible(meeting)}
 
@@ -466,7 +467,7 @@ def send_conclusions(meeting: Meeting, document: Document, by: User | None, note
         message = queue_mail(
             to=contact.email, to_name=contact.name, locale=mail_language(contact, group),
             template="conclusions", subject=_subject(meeting, document),
-            context=_mail_context(meeting, document, note, contact.name),
+            context=_mail_context(meeting, document, note, contact.name, contact.gender),
             attachments=attachments, dedupe_key=f"conclusions:{send.id}:{contact.id}",
             topic="groups.conclusions", sender=sender_for(series),
             reply_to=series.reply_to if series is not None and series.reply_to else None,

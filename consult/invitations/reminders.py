@@ -33,14 +33,14 @@ def due_meetings(now: datetime) -> list[Meeting]:
 
 
 def _queue(meeting: Meeting, email: str, name: str, locale: str, context: dict,
-           headers: dict | None = None) -> bool:
+           headers: dict | None = None, gender=None) -> bool:
     key = f"reminder:{meeting.id}:{email.lower()}"
     if db.session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)):
         return False
     message = queue_mail(
         to=email, to_name=name, locale=locale, template="reminder",
         subject=lambda: SUBJECT % {"title": meeting.display_title},
-        context={"meeting": meeting, "name": name, **context},
+        context={"meeting": meeting, "name": name, "gender": gender, **context},
         dedupe_key=key, topic="invitations.reminder", sender=sender_for(meeting.series),
         reply_to=meeting.series.reply_to if meeting.series and meeting.series.reply_to
         else None,
@@ -64,7 +64,8 @@ def send_reminders(now: datetime | None = None) -> int:
                              registration.locale, {
                                  "registered": True,
                                  "link": url_for("registrations.manage",
-                                                 token=registration.token, _external=True)})
+                                                 token=registration.token, _external=True)},
+                             gender=registration.gender)
         if meeting.remind_unanswered:
             unanswered = db.session.scalars(
                 sa.select(Invitation)
@@ -84,7 +85,8 @@ def send_reminders(now: datetime | None = None) -> int:
                     "link": url_for("invitations.respond", token=invitation.token,
                                     _external=True),
                     "unsubscribe_url": unsubscribe_url,
-                }, unsubscribe_headers(unsubscribe_url))
+                }, unsubscribe_headers(unsubscribe_url),
+                    gender=invitation.contact.gender if invitation.contact else None)
         meeting.reminder_sent_at = now
         db.session.commit()
     return queued

@@ -176,6 +176,9 @@ NAME = "⟦name⟧"
 UNSUBSCRIBE = "⟦unsubscribe⟧"
 
 
+SALUTED = ("female", "male")  # the genders a salutation has its own form for
+
+
 def link_placeholder(meeting: Meeting) -> str:
     return f"⟦link:{meeting.id}⟧"
 
@@ -222,14 +225,15 @@ class RenderedMail:
 
 
 def render_invitation(meetings: list[Meeting], locale: str, for_organisation: bool,
-                      max_delegates: int = 1) -> RenderedMail:
-    """The invitation in ``locale`` with placeholders for the personal parts."""
+                      max_delegates: int = 1, gender: str | None = None) -> RenderedMail:
+    """The invitation in ``locale`` with placeholders for the personal parts; ``gender``
+    picks the salutation (see `consult.i18n.greeting`)."""
     with force_locale(locale):
         subject = _subject(meetings)
         context = dict(
             meetings=meetings, series=series_of(meetings), name=NAME, locale=locale,
             link=link_placeholder, unsubscribe_url=UNSUBSCRIBE, subject=subject,
-            for_organisation=for_organisation, max_delegates=max_delegates,
+            for_organisation=for_organisation, max_delegates=max_delegates, gender=gender,
         )
         return RenderedMail(
             subject, render_template("mail/invitation.txt", **context),
@@ -279,6 +283,7 @@ class _Recipient:
     email: str
     name: str
     locale: str
+    gender: str | None = None  # a contact's, for the salutation; organisations have none
 
 
 def _recipients(audience: Audience, meetings: list[Meeting]) -> list[_Recipient]:
@@ -290,9 +295,10 @@ def _recipients(audience: Audience, meetings: list[Meeting]) -> list[_Recipient]
                 for ident, email, name in rows]
     rows = db.session.execute(
         audience_query(audience).with_only_columns(
-            Contact.id, Contact.email, Contact.name, Contact.language))
-    return [_Recipient("c", ident, email, name, mail_language(language, meetings))
-            for ident, email, name, language in rows]
+            Contact.id, Contact.email, Contact.name, Contact.language, Contact.gender))
+    return [_Recipient("c", ident, email, name, mail_language(language, meetings),
+                       gender.value if gender is not None else None)
+            for ident, email, name, language, gender in rows]
 
 
 def create_batch(meetings: list[Meeting], audience: Audience, by: User | None,
@@ -353,10 +359,12 @@ def create_batch(meetings: list[Meeting], audience: Audience, by: User | None,
             continue
         chosen = [m for m in meetings if m.id in tokens]
         key = (person.locale, tuple(m.id for m in chosen))
-        if key not in rendered:
-            rendered[key] = render_invitation(chosen, person.locale, audience.organisations,
-                                              max_delegates)
-        mail = rendered[key]
+        # at most three renderings per language and set: to a woman, to a man, neutral
+        salutation = person.gender if person.gender in SALUTED else None
+        if (*key, salutation) not in rendered:
+            rendered[(*key, salutation)] = render_invitation(
+                chosen, person.locale, audience.organisations, max_delegates, salutation)
+        mail = rendered[(*key, salutation)]
         message_sets[mail_key] = key
         links = {link_placeholder(m): link_base.replace("TOKEN", tokens[m.id]) for m in chosen}
         unsubscribe_url = unsubscribe_base.replace(
@@ -381,8 +389,9 @@ def create_batch(meetings: list[Meeting], audience: Audience, by: User | None,
         db.session.execute(sa.update(Invitation), resent_rows)
     db.session.execute(sa.insert(OutboxMessage), messages)
     # one calendar per language and set of meetings, attached with one statement each
-    shared_language = len(rendered) > len({locale for locale, _ in rendered})
-    for locale, meeting_ids in rendered:
+    sets = {(locale, meeting_ids) for locale, meeting_ids, _ in rendered}
+    shared_language = len(sets) > len({locale for locale, _ in sets})
+    for locale, meeting_ids in sets:
         chosen = [m for m in meetings if m.id in meeting_ids]
         ics = build_calendar(chosen, method="PUBLISH", locale=locale)
         rows = sa.select(

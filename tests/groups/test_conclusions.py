@@ -123,7 +123,7 @@ def test_conclusions_are_sent_to_each_member_in_macedonian_with_the_document(
         [message] = smtp_server.to(address)
         assert TITLE_MK in message["Subject"]
         body = message.get_body(("plain",)).get_content()
-        assert f"Почитуван/а {name}," in body
+        assert f"Почитувана {name}," in body  # both are women
         assert "Кога: понеделник, 16 ноември 2020" in body
         assert "Коментари до 30 ноември." in body
         [attachment] = list(message.iter_attachments())

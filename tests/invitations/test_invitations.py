@@ -124,6 +124,13 @@ def test_the_region_is_invited_in_bulgarian_with_a_calendar(client, organizer, d
     assert "Тази среща се финансира от Европейския съюз." in html
     link = personal_link(message)
     assert link in html
+    # each is greeted as Bulgarian addresses a woman, a man, or someone who did not say
+    salutations = {"female": "Уважаема", "male": "Уважаеми"}
+    for contact in audience:
+        [mail] = smtp_server.to(contact.email)
+        expected = f"{salutations.get(contact.gender.value, 'Уважаеми/а')} {contact.name},"
+        assert mail.get_body(("plain",)).get_content().startswith(expected), contact.email
+    assert {c.gender.value for c in audience} >= {"female", "male", "undisclosed"}
     tokens = {re.search(r"/i/([\w-]+)", personal_link(m)).group(1)
               for m in smtp_server.messages}
     assert len(tokens) == 30 and all(len(t) >= 43 for t in tokens)  # 256 random bits each

@@ -198,3 +198,20 @@ def test_a_signed_in_switch_with_a_form_changes_the_account_language(client, aut
     assert response.status_code == 200 and '<html lang="mk">' in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(User, user.id).locale == "mk"
+
+
+def test_the_confirmation_greets_as_bulgarian_addresses_a_woman_or_a_man(app, db, smtp_server):
+    meeting = open_meeting()
+    for name, address, gender in (("Ана", "ana@example.bg", "female"),
+                                  ("Боян", "boyan@example.bg", "male"),
+                                  ("Вики", "viki@example.bg", "undisclosed")):
+        response = post_form(app.test_client(), f"/meetings/{meeting.id}/register?lang=bg", {
+            "name": name, "email": address, "gender": gender, "consent": "y"})
+        assert response.status_code == 302
+    deliver_pending()
+    for address, greeting in (("ana@example.bg", "Уважаема Ана,"),
+                              ("boyan@example.bg", "Уважаеми Боян,"),
+                              ("viki@example.bg", "Уважаеми/а Вики,")):
+        [mail] = smtp_server.to(address)
+        assert mail.get_body(("plain",)).get_content().startswith(greeting)
+        assert f"<p>{greeting}</p>" in mail.get_body(("html",)).get_content()

@@ -34,8 +34,9 @@ class RegistrationForm(BaseForm):
     organisation = StringField(_l("Organisation"), validators=[max_length(300)],
                                filters=[strip], render_kw={"list": "organisations"})
     stakeholder_type = SelectField(_l("Type of organisation"), choices=[], default="")
+    # suggestions: the regions and municipalities the directory knows (the only ones it takes)
     region = StringField(_l("Region or municipality"), validators=[max_length(120)],
-                         filters=[strip])
+                         filters=[strip], render_kw={"list": "places"})
     position = StringField(_l("Position"), validators=[max_length(200)], filters=[strip])
     phone = StringField(_l("Phone (optional)"), validators=[max_length(50)], filters=[strip])
     accessibility_needs = TextAreaField(

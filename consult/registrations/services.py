@@ -98,13 +98,30 @@ FIELDS = ("name", "gender", "organisation_name", "stakeholder_type_id", "region"
           "position", "phone", "accessibility_needs", "interpretation_language")
 
 
+def directory_place(text: str) -> tuple[str, str]:
+    """(region, municipality) for the directory from a registrant's free-text "region or
+    municipality": a region the directory has, or a municipality it has (with that
+    municipality's region); else nothing. The text stays on the registration either way; only
+    known places reach the directory, whose region filter and invitation audiences must not
+    grow a new "region" for every town or typo typed into a form."""
+    text = (text or "").strip()
+    if not text:
+        return "", ""
+    if db.session.scalar(sa.select(Contact.id).where(Contact.region == text).limit(1)):
+        return text, ""
+    region = db.session.scalar(sa.select(Contact.region).where(
+        Contact.municipality == text).order_by(Contact.region.desc()).limit(1))
+    return (region, text) if region is not None else ("", "")
+
+
 def _find_contact(email: str, data: dict) -> Contact:
     contact = db.session.scalar(sa.select(Contact).where(Contact.email == email))
     if contact is None:
+        region, municipality = directory_place(data.get("region", ""))
         contact = Contact(
             email=email, name=data["name"], gender=data.get("gender", Gender.UNDISCLOSED),
-            position=data.get("position", ""), region=data.get("region", ""),
-            municipality=data.get("municipality", ""), phone=data.get("phone", ""),
+            position=data.get("position", ""), region=region,
+            municipality=data.get("municipality") or municipality, phone=data.get("phone", ""),
             language=data.get("locale", ""), stakeholder_type_id=data.get("stakeholder_type_id"),
         )
         if data.get("organisation_name"):

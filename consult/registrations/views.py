@@ -162,7 +162,14 @@ def _registration_form(meeting: Meeting, invitation: Invitation | None):
         "registrations/register.html", meeting=meeting, invitation=invitation, form=form,
         refused=refused, state=state, consent_text=services.CONSENT_TEXT,
         question_fields=[f"q_{q.id}" for q in questions],
-        organisations=_organisation_names()), status)
+        organisations=_organisation_names(), places=_place_names()), status)
+
+
+def _place_names() -> list[str]:
+    """Suggestions for "region or municipality": the places the directory knows."""
+    from consult.directory.services import municipalities, regions
+
+    return sorted(set(regions()) | set(municipalities()))
 
 
 def _organisation_names() -> list[str]:
@@ -366,4 +373,5 @@ def register_series(slug):
     return private_response(render_template(
         "registrations/register_series.html", series=series, form=form,
         consent_text=services.CONSENT_TEXT, organisations=_organisation_names(),
+        places=_place_names(),
         separate=[m for m in candidates if m.id in with_questions]))

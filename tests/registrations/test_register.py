@@ -215,3 +215,31 @@ def test_the_confirmation_greets_as_bulgarian_addresses_a_woman_or_a_man(app, db
         [mail] = smtp_server.to(address)
         assert mail.get_body(("plain",)).get_content().startswith(greeting)
         assert f"<p>{greeting}</p>" in mail.get_body(("html",)).get_content()
+
+
+def test_only_places_the_directory_knows_reach_its_region_filter(client, db):
+    from consult.directory.models import Contact
+    from consult.directory.services import regions
+    from tests.factories import make_contact
+
+    make_contact("Тодор Христов", email="todor@oa-vidin.example", region="Северозападен",
+                 municipality="Видин")
+    meeting = open_meeting()
+    # the form suggests them
+    page = client.get(f"/meetings/{meeting.id}/register").get_data(as_text=True)
+    assert 'list="places"' in page
+    assert '<datalist id="places"><option value="Видин"><option value="Северозападен">' in page
+    for name, address, typed in (("Ана", "ana@example.bg", "Северозападен"),
+                                 ("Боян", "boyan@example.bg", "Видин"),
+                                 ("Вики", "viki@example.bg", "Видинн")):
+        assert register(client, meeting, name, address, region=typed).status_code == 302
+    db.session.expire_all()
+    places = {c.email: (c.region, c.municipality) for c in db.session.scalars(
+        sa.select(Contact).where(Contact.email.like("%@example.bg")))}
+    assert places == {"ana@example.bg": ("Северозападен", ""),
+                      "boyan@example.bg": ("Северозападен", "Видин"),
+                      "viki@example.bg": ("", "")}
+    assert regions() == ["Северозападен"]
+    # the registration keeps what the person typed
+    assert db.session.scalar(sa.select(Registration.region).where(
+        Registration.email == "viki@example.bg")) == "Видинн"

@@ -77,7 +77,7 @@ def run(database_url: str, label: str) -> list[Result]:
         db.create_all()
         ensure_builtin_types()
         series = Series(slug="team2", title={"bg": "Дискусионни срещи"}, main_language="bg",
-                        published=True, funder="Европейска комисия",
+                        published=True, funder={"bg": "Европейска комисия"},
                         disclaimer={"bg": "Финансира се от Европейския съюз."})
         meeting = Meeting(series=series, title={"bg": "Регионална среща"}, main_language="bg",
                           starts_at=to_utc(date(2030, 3, 2), clock(10), "Europe/Sofia"),

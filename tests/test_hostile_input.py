@@ -87,10 +87,10 @@ def test_xss_in_every_series_and_meeting_field_is_escaped(client, auth, db, smtp
     organizer = make_user(email="maria@example.bg", name=XSS)
     auth.login("maria@example.bg")
     fields = {f"{name}_{code}": XSS for name in ("title", "description", "project_name",
-                                                  "programme", "implementing_body",
-                                                  "disclaimer")
+                                                  "funder", "programme",
+                                                  "implementing_body", "disclaimer")
               for code in ("bg", "mk", "sq", "en")}
-    fields.update({"main_language": "bg", "project_code": XSS, "funder": XSS,
+    fields.update({"main_language": "bg", "project_code": XSS,
                    "co_organisers": XSS, "timezone": "Europe/Sofia", "published": "y",
                    "managers": str(organizer.id)})
     response = post_form(client, "/manage/series/new", fields, form_page="/manage/series/new")

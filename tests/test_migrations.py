@@ -95,3 +95,43 @@ def test_migrations_keep_every_row_of_a_used_database(empty_database_url):
     after, days_after = counts()
     assert after == before
     assert days_after == days  # recomputed by the migration as the application keeps it
+
+
+def test_the_funder_text_becomes_the_main_languages_and_comes_back(empty_database_url):
+    """3c1f0b7a9d2e: a series' single funder text is kept as its main language's."""
+    app = make_app(empty_database_url)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "bf64db34ee9a"]).exit_code == 0
+    with app.app_context():
+        with db.engine.begin() as conn:
+            for slug, language, funder in (("team2", "bg", "Европейски съюз"),
+                                           ("swg", "mk", "")):
+                conn.execute(sa.text(
+                    "INSERT INTO series (slug, main_language, title, description, project_code,"
+                    " project_name, funder, programme, implementing_body, co_organisers,"
+                    " disclaimer, timezone, published, mail_from_name, reply_to, created_at)"
+                    " VALUES (:slug, :language, '{}', '{}', '', '{}', :funder, '{}', '{}', '',"
+                    " '{}', 'UTC', false, '', '', CURRENT_TIMESTAMP)"),
+                    {"slug": slug, "language": language, "funder": funder})
+        db.engine.dispose()
+
+    def funders():
+        with app.app_context():
+            with db.engine.connect() as conn:
+                rows = conn.execute(sa.select(sa.column("slug"), sa.column("funder")).select_from(
+                    sa.table("series")).order_by(sa.column("slug"))).all()
+            db.engine.dispose()
+        return {slug: funder for slug, funder in rows}
+
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    from consult.events.models import Series
+
+    with app.app_context():
+        assert {s.slug: s.funder for s in db.session.scalars(sa.select(Series))} == {
+            "swg": {}, "team2": {"bg": "Европейски съюз"}}
+        db.session.remove()
+        db.engine.dispose()
+    result = runner.invoke(args=["db", "downgrade", "bf64db34ee9a"])
+    assert result.exit_code == 0, result.output
+    assert funders() == {"swg": "", "team2": "Европейски съюз"}

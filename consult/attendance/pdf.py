@@ -311,8 +311,8 @@ def _funder_lines(series: Series | None) -> list[tuple[object, str]]:
         lines.append((PROJECT, project + code))
     elif series.project_code:
         lines.append((PROJECT_CODE, series.project_code))
-    if series.funder:
-        lines.append((FUNDER, series.funder))
+    if series.text("funder"):
+        lines.append((FUNDER, series.text("funder")))
     if series.text("programme"):
         lines.append((FUNDING_PROGRAMME, series.text("programme")))
     if series.text("implementing_body"):

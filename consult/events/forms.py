@@ -105,7 +105,6 @@ def _require_main_language(form, field_name):
 class SeriesForm(BaseForm):
     main_language = SelectField(_l("Main language"), choices=language_choices, default="bg")
     project_code = StringField(_l("Project code"), validators=[max_length(200)], filters=[strip])
-    funder = StringField(_l("Funder"), validators=[max_length(200)], filters=[strip])
     co_organisers = TextAreaField(_l("Co-organisers (one per line)"),
                                   validators=[max_length(2000)], filters=[strip])
     timezone = SelectField(_l("Time zone of its meetings"), choices=timezone_choices,
@@ -121,6 +120,7 @@ class SeriesForm(BaseForm):
 add_language_fields(SeriesForm, "title", _l("Title"))
 add_language_fields(SeriesForm, "description", _l("Purpose and description"), TextAreaField, 5000)
 add_language_fields(SeriesForm, "project_name", _l("Project name"))
+add_language_fields(SeriesForm, "funder", _l("Funder"), length=200)
 add_language_fields(SeriesForm, "programme", _l("Funding programme"))
 add_language_fields(SeriesForm, "implementing_body", _l("Implementing body"))
 add_language_fields(SeriesForm, "disclaimer", _l("Disclaimer"), TextAreaField, 2000)

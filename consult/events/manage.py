@@ -93,13 +93,16 @@ def _manager_choices():
     return select_choices((u.id, f"{u.display_name} <{u.email}>") for u in users)
 
 
+# the series' per-language texts, as the form has them
+SERIES_TEXTS = ("title", "description", "project_name", "funder", "programme",
+                "implementing_body", "disclaimer")
+
+
 def _apply_series_form(series: Series, form: SeriesForm) -> None:
-    for name in ("title", "description", "project_name", "programme", "implementing_body",
-                 "disclaimer"):
+    for name in SERIES_TEXTS:
         setattr(series, name, language_values(form, name))
     series.main_language = form.main_language.data
     series.project_code = form.project_code.data
-    series.funder = form.funder.data
     series.co_organisers = form.co_organisers.data
     series.timezone = form.timezone.data
     series.published = form.published.data
@@ -137,8 +140,7 @@ def edit_series(series_id):
     form = SeriesForm(obj=series)
     form.managers.choices = _manager_choices()
     if request.method == "GET":
-        for name in ("title", "description", "project_name", "programme", "implementing_body",
-                     "disclaimer"):
+        for name in SERIES_TEXTS:
             fill_language_fields(form, name, getattr(series, name))
         form.managers.data = [u.id for u in series.managers]
     if form.validate_on_submit():

@@ -37,7 +37,7 @@ class Series(db.Model):
     description: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     project_code: Mapped[str] = mapped_column(sa.String(200), default="")
     project_name: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    funder: Mapped[str] = mapped_column(sa.String(200), default="")
+    funder: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     programme: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     implementing_body: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     co_organisers: Mapped[str] = mapped_column(sa.Text, default="")

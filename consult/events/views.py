@@ -307,8 +307,8 @@ def meeting_jsonld(meeting) -> dict:
         organizer = meeting.series.text("implementing_body")
         if organizer:
             data["organizer"] = {"@type": "Organization", "name": organizer}
-        if meeting.series.funder:
-            data["funder"] = {"@type": "Organization", "name": meeting.series.funder}
+        if meeting.series.text("funder"):
+            data["funder"] = {"@type": "Organization", "name": meeting.series.text("funder")}
     return data
 
 
@@ -320,6 +320,7 @@ def series_jsonld(series, meetings) -> dict:
         "name": series.text("title"),
         "description": series.text("description"),
         "url": url_for("events.series", slug=series.slug, _external=True),
-        "funder": {"@type": "Organization", "name": series.funder} if series.funder else None,
+        "funder": {"@type": "Organization", "name": series.text("funder")}
+        if series.text("funder") else None,
         "subEvent": [meeting_jsonld(m) for m in meetings],
     }

@@ -138,8 +138,8 @@ def funder_lines(series: Series) -> list[tuple[str, str]]:
         lines.append((str(PROJECT_CODE), series.project_code))
     if series.text("project_name"):
         lines.append((str(PROJECT), series.text("project_name")))
-    if series.funder:
-        lines.append((str(FUNDER), series.funder))
+    if series.text("funder"):
+        lines.append((str(FUNDER), series.text("funder")))
     if series.text("programme"):
         lines.append((str(FUNDING_PROGRAMME), series.text("programme")))
     if series.text("implementing_body"):

@@ -44,7 +44,7 @@ def funded_series(**fields):
                "en": "National consultations 2020"},
         project_code="NRCP-2020",
         project_name={"bg": "Национални ромски платформи", "en": "National Roma Platforms"},
-        funder="Европейска комисия",
+        funder={"bg": "Европейска комисия"},
         programme={"bg": "Програма „Права, равенство и гражданство“",
                    "en": "Rights, Equality and Citizenship Programme"},
         implementing_body={"bg": "Министерство на труда и социалната политика",

@@ -48,7 +48,7 @@ def check(page, name):
 
 def test_main_journey(browser, page, live_server, db, smtp_server):
     organizer = make_user(email="maria@example.bg", locale="en")
-    series = make_series(managers=[organizer], published=True, funder="European Commission",
+    series = make_series(managers=[organizer], published=True, funder={"en": "European Commission"},
                          disclaimer={"bg": "Финансира се от Европейския съюз."})
     directory(db)
     page.set_default_timeout(15000)

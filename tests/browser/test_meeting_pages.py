@@ -17,7 +17,7 @@ def team2(db, organizer=None):
         managers=[organizer] if organizer else [], published=True, slug="team2-2020",
         title={"bg": "Дискусионни срещи по приоритетите на стратегията",
                "en": "Discussion meetings on the strategy's priorities"},
-        funder="European Union", project_code="854854 – TEAM2",
+        funder={"en": "European Union", "bg": "Европейски съюз"}, project_code="854854 – TEAM2",
         programme={"bg": "Програма „Права, равенство и гражданство“"},
         implementing_body={"bg": "Секретариат на Националния съвет"},
         disclaimer={"bg": "Съдържанието е отговорност единствено на изпълнителя.",

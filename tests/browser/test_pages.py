@@ -23,7 +23,7 @@ def test_public_pages_are_accessible_in_every_language(page, live_server, langua
     organizer = make_user(email="maria@example.bg")
     make_series(managers=[organizer], published=True,
                 title={"bg": "Дискусионни срещи", "en": "Discussion meetings"},
-                funder="European Union")
+                funder={"en": "European Union"})
     make_group(name={"mk": "Секторска работна група", "en": "Sector working group"})
     for name, path in [("home", "/"), ("login", "/account/login"),
                        ("forgot", "/account/password/forgotten"), ("not-found", "/nope"),

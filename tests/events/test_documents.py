@@ -172,7 +172,7 @@ PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08
 
 def test_series_logos_with_alt_text(client, auth, db):
     organizer = make_user(email="maria@example.bg")
-    series = make_series(managers=[organizer], published=True, funder="European Union")
+    series = make_series(managers=[organizer], published=True, funder={"en": "European Union"})
     auth.login("maria@example.bg")
 
     def add_logo(filename, data, alt):

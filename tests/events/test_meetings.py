@@ -28,7 +28,8 @@ SERIES_FORM = {
     "title_en": "Discussion meetings on the strategy",
     "description_bg": "Преглед на постигнатото",
     "project_code": "854854 – TEAM2",
-    "funder": "European Union",
+    "funder_bg": "Европейски съюз",
+    "funder_en": "European Union",
     "programme_bg": "Програма „Права, равенство и гражданство“",
     "implementing_body_bg": "Секретариат на Националния съвет",
     "disclaimer_bg": "Съдържанието е отговорност единствено на изпълнителя.",
@@ -74,6 +75,10 @@ def test_organizer_sets_up_team2_in_the_ui(client, auth, db):
     assert series.slug.startswith("diskusionni-sreshti")
     assert [m.id for m in series.managers] == [organizer.id]
     assert series.disclaimer["en"].startswith("The content")
+    assert series.funder == {"bg": "Европейски съюз", "en": "European Union"}
+    # the edit form gives each language back
+    form = client.get(f"/manage/series/{series.id}/edit").get_data(as_text=True)
+    assert 'name="funder_bg"' in form and 'value="Европейски съюз"' in form
     response = post_form(client, f"/manage/series/{series.id}/sessions",
                          sessions_form(TEAM2_ROWS))
     assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
@@ -224,7 +229,8 @@ def test_meeting_form_validation_keeps_input(client, auth, db):
 
 
 def test_public_meeting_page_in_bulgarian(client, db):
-    series = make_series(published=True, funder="European Union",
+    series = make_series(published=True,
+                         funder={"en": "European Union", "bg": "Европейски съюз"},
                          disclaimer={"bg": "Отговорност единствено на изпълнителя."},
                          implementing_body={"bg": "Секретариат на НССЕИВ"})
     meeting = make_meeting(series, status=MeetingStatus.PUBLISHED, format="hybrid",
@@ -238,7 +244,11 @@ def test_public_meeting_page_in_bulgarian(client, db):
     assert "Източноевропейско стандартно време" in page  # November: standard, not summer time
     assert "Пловдив" in page
     assert "secret" not in page
-    assert "European Union" in page
+    # the funder in the page's language
+    assert "Европейски съюз" in page and "European Union" not in page
+    assert "European Union" in client.get(f"/meetings/{meeting.id}?lang=en").get_data(
+        as_text=True)
+    page = client.get(f"/meetings/{meeting.id}?lang=bg").get_data(as_text=True)
     assert "Отговорност единствено на изпълнителя." in page
     assert '<meta property="og:title"' in page
     data = json.loads(re.search(

@@ -32,7 +32,7 @@ def team2_session(manager, **fields):
     series = make_series(
         managers=[manager], published=True, slug="team2", timezone="Europe/Sofia",
         title={"bg": "Дискусионни срещи по стратегията", "en": "Strategy discussions"},
-        funder="Европейска комисия", project_code="TEAM2-2020",
+        funder={"bg": "Европейска комисия"}, project_code="TEAM2-2020",
         disclaimer={"bg": "Тази среща се финансира от Европейския съюз.",
                     "en": "This meeting is funded by the European Union."},
         mail_from_name="Национално звено за контакт", reply_to="team2@example.bg",

@@ -108,7 +108,7 @@ def build_world() -> World:
         title={"bg": "Дискусионни срещи TEAM2", "en": "TEAM2 discussion meetings"},
         main_language="bg", published=True,
         project_code="101038470", project_name={"bg": "Национални ромски платформи"},
-        funder="Европейска комисия",
+        funder={"bg": "Европейска комисия"},
         programme={"bg": "Програма „Права, равенство и гражданство“"},
         implementing_body={"bg": "Министерство на труда и социалната политика"},
         disclaimer={"bg": DISCLAIMER_BG})

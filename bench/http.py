@@ -12,8 +12,9 @@ connection rather than keep more than (worker connections − threads) of them i
 exactly the share, about one request in ten paid for a new connection. For scale, the
 application's lightest route (/healthz: one SELECT 1 through every request hook) is measured
 the same way and noted beside the signed-in and form results. Visitors are served from the
-public page cache (consult/cache.py) as in production: those without cookies before Flask
-starts, those with a session inside it; both are measured.
+public page cache (consult/cache.py) as in production, before Flask starts: those without
+cookies, and those whose session holds only a chosen language (read and verified as Flask
+would); both are measured.
 """
 
 from __future__ import annotations
@@ -225,7 +226,8 @@ def main(port_factory) -> list[Result]:
             results.append(_measure(
                 name, f"{base}{path}", floor_url, 0.5,
                 f"a visitor without cookies (served by the public page cache); {setting}"))
-        # a visitor who chose a language carries a session: the cache inside Flask serves them
+        # a visitor who chose a language carries a session: the middleware reads it to serve
+        # them
         session_cookie, _ = _session(base, "/meetings/1?lang=bg")
         results.append(_measure(
             "public meeting page, visitor with a session", f"{base}/meetings/1", floor_url,

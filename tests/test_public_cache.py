@@ -126,3 +126,60 @@ def test_a_feed_in_the_series_language_is_kept_under_that_language(cached_client
     chose_english.get("/?lang=en")
     feed = chose_english.get("/series/team2.ics", headers={"Accept-Language": "en"})
     assert "Agenda" in feed.get_data(as_text=True)
+
+
+def test_a_visitor_whose_session_only_chose_a_language_is_served_before_flask(
+        _schema, database_url, smtp_server, db):
+    from flask import request_started
+
+    from consult.events.models import AgendaItem
+
+    cache.clear()
+    app = make_app(database_url, MAIL_PORT=smtp_server.port, PUBLIC_CACHE_SECONDS=60)
+    series = make_series(published=True, slug="team2", main_language="bg")
+    meeting = make_meeting(series, day="2030-11-02", status=MeetingStatus.PUBLISHED,
+                           venue="Варна")
+    db.session.add(AgendaItem(meeting_id=meeting.id, position=1, title={"bg": "Откриване"}))
+    db.session.commit()
+    started = []
+    request_started.connect(lambda sender, **extra: started.append(1), app, weak=False)
+    visitor = app.test_client()
+    visitor.get(f"/meetings/{meeting.id}?lang=en")  # the choice: a session with lang=en
+    assert len(started) == 1
+    page = visitor.get(f"/meetings/{meeting.id}")
+    assert len(started) == 2 and 'lang="en"' in page.get_data(as_text=True)
+    meeting.venue = "Русе"
+    db.session.commit()
+    again = visitor.get(f"/meetings/{meeting.id}")
+    assert len(started) == 2  # the finished page, without entering Flask
+    assert again.data == page.data and "Set-Cookie" not in again.headers
+    assert again.headers["Content-Security-Policy"]
+
+    # a feed picks the series' language for Accept-Language visitors: kept apart from the
+    # entry of a visitor who chose English
+    app.test_client(use_cookies=False).get("/series/team2.ics",
+                                           headers={"Accept-Language": "en"})
+    feed = visitor.get("/series/team2.ics", headers={"Accept-Language": "en"})
+    assert "Agenda" in feed.get_data(as_text=True) and "Дневен ред" not in feed.get_data(
+        as_text=True)
+
+    # anything more than a language choice goes to the application
+    counted = len(started)
+    visitor.get(f"/meetings/{meeting.id}?lang=sq")  # a new choice, kept in the session
+    assert len(started) == counted + 1
+    assert 'lang="sq"' in visitor.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    visitor.get(f"/meetings/{meeting.id}")
+    assert len(started) == counted + 2  # the Albanian page once, then from the cache
+    cookie = visitor.get_cookie("session").value
+    for headers in ({"Cookie": f"session={cookie}; remember_token=1|abc"},
+                    {"Cookie": f"session={cookie[:-2]}xx"}):
+        app.test_client(use_cookies=False).get(f"/meetings/{meeting.id}", headers=headers)
+    assert len(started) == counted + 4
+    from tests.conftest import AuthActions
+
+    make_user(email="maria@example.bg")
+    AuthActions(visitor).login("maria@example.bg")
+    counted = len(started)
+    page = visitor.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert len(started) == counted + 1 and "Русе" in page
+    cache.clear()

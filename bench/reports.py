@@ -65,7 +65,7 @@ def _generate(conn) -> None:
         INSERT INTO series (slug, main_language, title, description, project_code,
             project_name, funder, programme, implementing_body, co_organisers, disclaimer,
             timezone, published, mail_from_name, reply_to, created_at)
-        VALUES ('bench', 'bg', '{"bg": "Бенчмарк"}', '{}', 'B-1', '{}', 'ЕК', '{}', '{}',
+        VALUES ('bench', 'bg', '{"bg": "Бенчмарк"}', '{}', 'B-1', '{}', '{"bg": "ЕК"}', '{}', '{}',
             '', '{}', 'Europe/Sofia', true, '', '', now())"""))
     conn.execute(sa.text("""
         INSERT INTO meetings (uid, series_id, title, description, main_language, type, format,

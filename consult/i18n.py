@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from flask import current_app, g, request, session
 from flask_babel import get_locale, refresh
 from flask_login import current_user
+from flask_wtf.csrf import validate_csrf
+from wtforms import ValidationError
 
 # the languages content can be written in (per-language titles, descriptions, disclaimers)
 CONTENT_LANGUAGES = {"bg": "Български", "mk": "Македонски", "sq": "Shqip", "en": "English"}
@@ -36,7 +38,9 @@ def select_locale() -> str:
         return g.switched_language
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
-    requested = request.args.get("lang")
+    # a ?lang= counts when a page is opened (and stays in the session); a form posted back to
+    # that address must not undo a choice made since
+    requested = request.args.get("lang") if request.method == "GET" else None
     if requested in languages:
         return requested
     if session.get("lang") in languages:
@@ -65,6 +69,10 @@ def remember_language_switch() -> None:
         return
     language = request.form.get(SWITCH_FIELD)
     if language not in supported_languages():
+        return
+    try:  # also where a view is exempt from the CSRF check: a switch comes from our form
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError:
         return
     g.switched_language = session["lang"] = language
     if current_user.is_authenticated and current_user.locale != language:

@@ -164,3 +164,13 @@ def test_the_accessibility_statement_has_what_the_directive_asks(_schema, databa
     page = make_app(database_url, MAIL_PORT=smtp_server.port).test_client().get(
         "/accessibility?lang=en").get_data(as_text=True)
     assert "tell the organizer of the consultation" in page and "Enforcement procedure" in page
+
+
+def test_every_page_names_an_icon_that_exists(client):
+    import re
+
+    page = client.get("/").get_data(as_text=True)
+    href = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', page).group(1)
+    icon = client.get(href)
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+    assert b"<svg" in icon.data

@@ -106,7 +106,8 @@ def checkin(meeting_id):
     q = request.args.get("q", "").strip()[:100]
     rows = services.search(meeting, q)
     if request.args.get("partial") == "1":
-        # the results as the organizer types: the counts above them refresh on their own
+        # the results as the organizer types; the page fetches the counts above them itself
+        # (checkin_counts)
         return render_template("attendance/_results.html", q=q, rows=rows)
     return render_template("attendance/checkin.html", meeting=meeting, q=q, rows=rows,
                            counts=services.door_counts(meeting))

@@ -145,7 +145,11 @@ def refuse_nul_characters():
 
 
 def remember_language_choice():
-    """before_request: a ?lang= link (the switcher for visitors) is kept for the session."""
+    """before_request: a ?lang= link (the switcher for visitors) is kept for the session. Only
+    when a page is opened: a form posting back to such an address keeps what was chosen
+    since (consult.i18n.remember_language_switch)."""
+    if request.method != "GET":
+        return
     language = request.args.get("lang")
     if language in current_app.config["LANGUAGES"] and session.get("lang") != language:
         session["lang"] = language

@@ -37,7 +37,7 @@ from consult.mail.services import queue_mail
 from consult.registrations import services
 from consult.registrations.forms import RegistrationForm
 from consult.registrations.models import Registration, RegistrationStatus
-from consult.registrations.views import _data
+from consult.registrations.views import _data, organisation_names, place_names
 from consult.security import roles_required
 
 bp = Blueprint("registrations_admin", __name__, url_prefix="/manage")
@@ -238,7 +238,8 @@ def add(meeting_id):
                                     meeting_id=meeting.id))
     return render_template("registrations/add.html", meeting=meeting, form=form,
                            refused=refused, consent_text=services.CONSENT_TEXT,
-                           current=current_language())
+                           current=current_language(), organisations=organisation_names(),
+                           places=place_names())
 
 
 @bp.route("/meetings/<int:meeting_id>/registrations/mail", methods=["GET", "POST"])

@@ -104,14 +104,24 @@ def directory_place(text: str) -> tuple[str, str]:
     municipality's region); else nothing. The text stays on the registration either way; only
     known places reach the directory, whose region filter and invitation audiences must not
     grow a new "region" for every town or typo typed into a form."""
+    from consult.directory.services import municipalities, regions
+
     text = (text or "").strip()
     if not text:
         return "", ""
     if db.session.scalar(sa.select(Contact.id).where(Contact.region == text).limit(1)):
         return text, ""
+    key = text.casefold()  # "видин" is Видин: the directory's spelling is kept
+    if (region := next((r for r in regions() if r.casefold() == key), None)) is not None:
+        return region, ""
+    municipality = text if db.session.scalar(sa.select(Contact.id).where(
+        Contact.municipality == text).limit(1)) else next(
+        (m for m in municipalities() if m.casefold() == key), None)
+    if municipality is None:
+        return "", ""
     region = db.session.scalar(sa.select(Contact.region).where(
-        Contact.municipality == text).order_by(Contact.region.desc()).limit(1))
-    return (region, text) if region is not None else ("", "")
+        Contact.municipality == municipality).order_by(Contact.region.desc()).limit(1))
+    return region or "", municipality
 
 
 def _find_contact(email: str, data: dict) -> Contact:

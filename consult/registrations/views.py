@@ -162,17 +162,18 @@ def _registration_form(meeting: Meeting, invitation: Invitation | None):
         "registrations/register.html", meeting=meeting, invitation=invitation, form=form,
         refused=refused, state=state, consent_text=services.CONSENT_TEXT,
         question_fields=[f"q_{q.id}" for q in questions],
-        organisations=_organisation_names(), places=_place_names()), status)
+        organisations=organisation_names(), places=place_names()), status)
 
 
-def _place_names() -> list[str]:
-    """Suggestions for "region or municipality": the places the directory knows."""
+def place_names() -> list[str]:
+    """Suggestions for "region or municipality": the places the directory knows (at most a
+    thousand, as for organisations)."""
     from consult.directory.services import municipalities, regions
 
-    return sorted(set(regions()) | set(municipalities()))
+    return sorted(set(regions()) | set(municipalities()))[:1000]
 
 
-def _organisation_names() -> list[str]:
+def organisation_names() -> list[str]:
     """Names for the organisation field's suggestions (institutions, not people)."""
     from consult.directory.models import Organisation
 
@@ -311,7 +312,7 @@ def edit(token):
         return redirect(url_for("registrations.manage", token=token))
     return private_response(render_template(
         "registrations/edit.html", registration=registration, meeting=registration.meeting,
-        form=form, organisations=_organisation_names()))
+        form=form, organisations=organisation_names()))
 
 
 @bp.route("/r/<token>/my-data.json")
@@ -372,6 +373,6 @@ def register_series(slug):
                                         outcomes=outcomes, email=form.email.data))
     return private_response(render_template(
         "registrations/register_series.html", series=series, form=form,
-        consent_text=services.CONSENT_TEXT, organisations=_organisation_names(),
-        places=_place_names(),
+        consent_text=services.CONSENT_TEXT, organisations=organisation_names(),
+        places=place_names(),
         separate=[m for m in candidates if m.id in with_questions]))

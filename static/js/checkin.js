@@ -1,5 +1,6 @@
 // Check-in at the door: results follow the typing, one tap checks in or undoes, the counts
-// update at once. Without JavaScript the same form and buttons work with page loads.
+// update at once, and every few seconds with what the other phones at the door did. Without
+// JavaScript the same form and buttons work with page loads.
 (function () {
   "use strict";
   var search = document.querySelector(".checkin-search");
@@ -9,15 +10,31 @@
   var countsBox = document.querySelector("[data-counts-url]");
   var timer = null;
 
+  // only what changed: the counts are a live region, read out on each change
+  function put(selector, value) {
+    var node = countsBox.querySelector(selector);
+    if (node && node.textContent !== String(value)) { node.textContent = value; }
+  }
+
   function showCounts(data) {
     if (!countsBox || !data) { return; }
-    countsBox.querySelector('[data-count="present"]').textContent = data.present;
-    countsBox.querySelector('[data-count="registered"]').textContent = data.registered;
+    put('[data-count="present"]', data.present);
+    put('[data-count="registered"]', data.registered);
     Object.keys(data.present_by_gender).forEach(function (g) {
-      var node = countsBox.querySelector('[data-gender="' + g + '"]');
-      if (node) { node.textContent = data.present_by_gender[g]; }
+      put('[data-gender="' + g + '"]', data.present_by_gender[g]);
+      put('[data-registered-gender="' + g + '"]', data.registered_by_gender[g]);
     });
   }
+
+  function refreshCounts() {
+    if (!countsBox || document.visibilityState === "hidden") { return; }
+    fetch(countsBox.getAttribute("data-counts-url"), { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(showCounts)
+      .catch(function () { /* the door's Wi-Fi: the next round tries again */ });
+  }
+  window.setInterval(refreshCounts, 10000);
+  document.addEventListener("visibilitychange", refreshCounts);
 
   function load() {
     var url = search.getAttribute("data-results-url") + "&q=" + encodeURIComponent(input.value);
@@ -29,6 +46,7 @@
         holder.innerHTML = html;
         var fresh = holder.querySelector("#results");
         if (fresh) { results.replaceWith(fresh); results = fresh; }
+        refreshCounts();  // the list may show check-ins made elsewhere: so do the counts
       });
   }
 

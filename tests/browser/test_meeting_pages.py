@@ -127,3 +127,31 @@ def test_switching_language_on_the_registration_form_keeps_what_was_typed(page, 
     assert page.locator(".error-summary, .field-error").count() == 0
     assert axe_violations(page) == []
     screenshot(page, "register-switched-to-bg")
+
+
+def test_door_counts_follow_what_the_other_phone_did(browser, live_server, db):
+    from playwright.sync_api import expect
+
+    from tests.browser.conftest import PHONE
+    from tests.factories import make_attendee
+
+    organizer = make_user(email="maria@example.bg", locale="bg")
+    _, meeting = team2(db, organizer)
+    make_attendee(meeting, name="Тодор Христов", gender="male", attended=False)
+    make_attendee(meeting, name="Надежда Маринова", gender="female", attended=False)
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    first, second = context.new_page(), context.new_page()
+    sign_in(first, live_server, "maria@example.bg")
+    for door in (first, second):
+        door.goto(f"{live_server}/manage/meetings/{meeting.id}/checkin")
+        expect(door.locator("[data-count=present]")).to_have_text("0")
+    first.fill("#q", "todor")
+    expect(first.locator("#results .checkin-row")).to_have_count(1, timeout=15000)
+    first.click("#results .checkin-row button")
+    expect(first.locator("[data-count=present]")).to_have_text("1", timeout=15000)
+    # the other phone: its next search brings the list and the counts up to date
+    second.fill("#q", "тодор")
+    expect(second.locator("#results .checkin-row.is-present")).to_have_count(1, timeout=15000)
+    expect(second.locator("[data-count=present]")).to_have_text("1", timeout=15000)
+    expect(second.locator("[data-gender=male]")).to_have_text("1")
+    context.close()

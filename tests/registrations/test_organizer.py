@@ -97,6 +97,10 @@ def test_exports_open_in_excel_and_cannot_run_formulas(client, auth, db):
 
 def test_added_by_hand_and_mailed_as_a_filtered_group(client, auth, db, smtp_server):
     meeting = setup(db, auth, registration_mode=RegistrationMode.INVITATION)
+    # the fields' suggestions are on the page they point to
+    form = client.get(f"/manage/meetings/{meeting.id}/registrations/new").get_data(as_text=True)
+    for name in ("organisations", "places"):
+        assert f'list="{name}"' in form and f'<datalist id="{name}">' in form
     response = post_form(client, f"/manage/meetings/{meeting.id}/registrations/new", {
         "name": "Елена Стојановска", "email": "elena@example.mk", "gender": "female",
         "consent": "y", "locale": "mk"})

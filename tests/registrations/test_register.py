@@ -180,11 +180,23 @@ def test_switching_language_keeps_what_was_typed_and_saves_nothing(client, db):
     # shown again as typed, not judged: no message for the wrong address, nothing saved
     assert "field-error" not in text and "error-summary" not in text
     assert statuses(db) == {}
+    # sent for good to the same address (?lang=en and all): in Bulgarian, as chosen since
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', text).group(1)
+    response = client.post(f"/meetings/{meeting.id}/register?lang=en", data={
+        "csrf_token": token, "name": "Ана Петрова", "email": "ana@example.bg",
+        "gender": "female", "consent": "y"})
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(Registration.locale)) == "bg"
     # the choice stays for the visit
     assert '<html lang="bg">' in client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
     # a language the site does not have is an ordinary submission
-    response = register(client, meeting, "Ана Петрова", "ana@example.bg", switch_language="xx")
-    assert response.status_code == 302 and set(statuses(db)) == {"ana@example.bg"}
+    response = register(client, meeting, "Боян", "boyan@example.bg", switch_language="xx")
+    assert response.status_code == 302
+    assert set(statuses(db)) == {"ana@example.bg", "boyan@example.bg"}
+    # a switch counts only with the form's token, even where a view takes no token
+    response = client.post("/unsubscribe/x", data={"switch_language": "mk"})
+    assert '<html lang="mk">' not in client.get(f"/meetings/{meeting.id}").get_data(
+        as_text=True)
 
 
 def test_a_signed_in_switch_with_a_form_changes_the_account_language(client, auth, db):
@@ -231,6 +243,7 @@ def test_only_places_the_directory_knows_reach_its_region_filter(client, db):
     assert '<datalist id="places"><option value="Видин"><option value="Северозападен">' in page
     for name, address, typed in (("Ана", "ana@example.bg", "Северозападен"),
                                  ("Боян", "boyan@example.bg", "Видин"),
+                                 ("Гергана", "gergana@example.bg", "видин"),
                                  ("Вики", "viki@example.bg", "Видинн")):
         assert register(client, meeting, name, address, region=typed).status_code == 302
     db.session.expire_all()
@@ -238,6 +251,7 @@ def test_only_places_the_directory_knows_reach_its_region_filter(client, db):
         sa.select(Contact).where(Contact.email.like("%@example.bg")))}
     assert places == {"ana@example.bg": ("Северозападен", ""),
                       "boyan@example.bg": ("Северозападен", "Видин"),
+                      "gergana@example.bg": ("Северозападен", "Видин"),
                       "viki@example.bg": ("", "")}
     assert regions() == ["Северозападен"]
     # the registration keeps what the person typed

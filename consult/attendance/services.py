@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -110,7 +111,8 @@ def search(meeting: Meeting, q: str, limit: int = 30):
     is checked in (rows, not objects: this runs at every keystroke)."""
     query = (
         sa.select(Registration.id, Registration.name, Registration.organisation_name,
-                  Registration.status, Attendance.id.is_not(None).label("present"))
+                  Registration.email, Registration.status,
+                  Attendance.id.is_not(None).label("present"))
         .outerjoin(Attendance, Attendance.registration_id == Registration.id)
         .where(Registration.meeting_id == meeting.id,
                Registration.status.in_((RegistrationStatus.CONFIRMED,
@@ -121,6 +123,13 @@ def search(meeting: Meeting, q: str, limit: int = 30):
         query = query.where(Registration.search_text.contains(word, autoescape=True))
     return db.session.execute(query.order_by(Registration.name, Registration.id)
                               .limit(limit)).all()
+
+
+def namesakes(rows) -> set[int]:
+    """The rows (ids) whose name another row of the list has too: the door list tells them
+    apart by their address, which the organizer can ask for."""
+    seen = Counter(row.name.casefold() for row in rows)
+    return {row.id for row in rows if seen[row.name.casefold()] > 1}
 
 
 @dataclass

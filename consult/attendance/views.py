@@ -105,12 +105,13 @@ def checkin(meeting_id):
     meeting = _meeting(meeting_id)
     q = request.args.get("q", "").strip()[:100]
     rows = services.search(meeting, q)
+    namesakes = services.namesakes(rows)
     if request.args.get("partial") == "1":
         # the results as the organizer types; the page fetches the counts above them itself
         # (checkin_counts)
-        return render_template("attendance/_results.html", q=q, rows=rows)
+        return render_template("attendance/_results.html", q=q, rows=rows, namesakes=namesakes)
     return render_template("attendance/checkin.html", meeting=meeting, q=q, rows=rows,
-                           counts=services.door_counts(meeting))
+                           namesakes=namesakes, counts=services.door_counts(meeting))
 
 
 @bp.route("/meetings/<int:meeting_id>/checkin/counts.json")

@@ -216,3 +216,23 @@ def test_counts_by_type_cannot_exceed_the_counts_by_gender(client, auth, db):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AggregateAttendance)) == 0
     assert post_form(client, url, {"female": "3", "male": "2", "type-civil_society": "4"}) \
         .status_code == 302
+
+
+def test_namesakes_at_the_door_are_told_apart_by_their_address(client, auth, db):
+    meeting = setup(db, auth)
+    for email in ("desi@vidin.example.bg", "d.ivanova@example.bg"):
+        registrations.register(meeting, {"name": "Десислава Иванова", "email": email,
+                                         "gender": Gender.FEMALE, "locale": "bg",
+                                         "organisation_name": "Община Видин"})
+    db.session.commit()
+    url = f"/manage/meetings/{meeting.id}/walk-in"
+    assert post_form(client, url, {"name": "Десислава Иванова", "namesake": "y"}).status_code \
+        == 302
+    for path in ("checkin?q=desislava&lang=en", "checkin?partial=1&q=desislava&lang=en"):
+        text = client.get(f"/manage/meetings/{meeting.id}/{path}").get_data(as_text=True)
+        assert text.count("<li class=\"checkin-row") == 3
+        assert "desi@vidin.example.bg" in text and "d.ivanova@example.bg" in text
+        assert "added at the door" in text and ".invalid" not in text
+    # someone without a namesake shows no address
+    text = client.get(f"/manage/meetings/{meeting.id}/checkin?q=georgi").get_data(as_text=True)
+    assert "georgi@example.bg" not in text

@@ -6,6 +6,7 @@ row in the caller's transaction, or nothing.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -77,6 +78,12 @@ class ParsedFile:
 
 
 def _decode(data: bytes) -> tuple[str, str]:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # Excel's "Unicode text" (tab-separated)
+        try:
+            return data.decode("utf-16"), "UTF-16"
+        except UnicodeDecodeError:
+            pass
     for encoding in ("utf-8-sig",):
         try:
             return data.decode(encoding), "UTF-8"
@@ -96,6 +103,11 @@ def parse(data: bytes, filename: str) -> ParsedFile:
         return _parse_xlsx(data)
     text, encoding = _decode(data)
     sample = text[:20000]
+    # text has no NUL and hardly a control character: a picture, a PDF or an old .xls does
+    controls = sum(1 for c in sample if c < " " and c not in "\t\r\n\f")
+    if "\x00" in sample or controls > len(sample) / 100:
+        raise ImportError_(_l("This file is neither a CSV text file nor an Excel workbook "
+                              "(.xlsx). Save the list as CSV or .xlsx and upload that."))
     try:
         delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
     except csv.Error:
@@ -227,6 +239,24 @@ class EmailChecker:
 
 
 _TEXT_FIELDS = ("name", "position", "region", "oblast", "municipality", "phone", "language")
+
+# a contact's language as lists write it: the code, or the language's name in any of ours
+LANGUAGE_SPELLINGS = {
+    "bg": {"bg", "bul", "български", "bulgarian", "бугарски", "bullgarisht"},
+    "mk": {"mk", "mkd", "македонски", "macedonian", "maqedonisht"},
+    "sq": {"sq", "sqi", "alb", "shqip", "albanian", "албански", "shqipe"},
+    "en": {"en", "eng", "english", "английски", "англиски", "anglisht"},
+}
+_LANGUAGES = {spelling: code for code, spellings in LANGUAGE_SPELLINGS.items()
+              for spelling in spellings}
+
+
+def _length_limits() -> dict[str, int]:
+    """The longest text each field's column holds (what the contact form allows too)."""
+    columns = Contact.__table__.c
+    limits = {name: columns[name].type.length for name in _TEXT_FIELDS if name != "language"}
+    limits["organisation"] = Organisation.__table__.c.name.type.length
+    return limits
 _CHUNK = 500  # ids or addresses per IN (…): far below every database's parameter limit
 
 
@@ -266,10 +296,22 @@ def preview(parsed: ParsedFile, mapping: dict, on_existing: str = "update",
 
     seen: dict[str, int] = {}
     emails = EmailChecker()
+    limits = _length_limits()
     for row in rows:
         values = row.values
         if not values["name"]:
             row.reasons.append(str(_l("The name is missing.")))
+        for name, limit in limits.items():
+            if len(values[name]) > limit:
+                row.reasons.append(str(_l("%(field)s is longer than %(limit)s characters.",
+                                          field=labels[name], limit=limit)))
+        if values["language"]:
+            language = _LANGUAGES.get(values["language"].casefold())
+            if language is None:
+                row.reasons.append(str(_l("Unknown language “%(value)s”.",
+                                          value=values["language"])))
+            else:
+                values["language"] = language
         if not values["email"]:
             row.reasons.append(str(_l("The e-mail address is missing.")))
         else:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 
 from consult.db import utcnow
@@ -301,7 +303,13 @@ def start_import():
     form = ImportForm()
     if form.validate_on_submit():
         upload = form.file.data
-        batch = ImportBatch(filename=upload.filename[:255], data=upload.read(),
+        data = upload.read()
+        try:  # a file that is not a list is refused here, next to the field
+            importer.parse(data, upload.filename or "")
+        except importer.ImportError_ as error:
+            form.file.errors.append(str(error.args[0]))
+            return render_template("directory/import.html", form=form)
+        batch = ImportBatch(filename=upload.filename[:255], data=data,
                             created_by_id=current_user.id)
         db.session.add(batch)
         db.session.commit()
@@ -345,14 +353,26 @@ def review_import(batch_id):
             batch.applied_at = utcnow()
             batch.summary = counts
             db.session.commit()
-            flash(_("Imported: %(new)s new contacts, %(updated)s updated.",
-                    new=counts["new"], updated=counts["update"]), "success")
+            flash(_("Imported: %(counts)s.", counts=_import_counts(counts)), "success")
             return redirect(url_for("directory.contacts"))
     return render_template(
         "directory/import_review.html", batch=batch, parsed=parsed, result=result,
         mapping=mapping, fields=importer.FIELDS, labels=importer.FIELD_LABELS,
         on_existing=on_existing, unknown=unknown, confirm=confirm,
+        separator=SEPARATORS.get(parsed.delimiter, parsed.delimiter),
+        done=_import_counts(batch.summary or {}) if batch.applied_at else "",
     )
+
+
+# a CSV's separator by name: a bare "," or ";" in a sentence is hard to read
+SEPARATORS = {",": _l("comma"), ";": _l("semicolon"), "\t": _l("tab"), "|": _l("vertical bar")}
+
+
+def _import_counts(summary: dict) -> str:
+    """"12 new contacts, 3 updated", in each language's plural forms."""
+    new, updated = summary.get("new", 0), summary.get("update", 0)
+    return ", ".join((ngettext("%(num)s new contact", "%(num)s new contacts", new),
+                      ngettext("%(num)s updated", "%(num)s updated", updated)))
 
 
 @bp.route("/contacts/<int:contact_id>/erase", methods=["GET", "POST"])

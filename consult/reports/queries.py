@@ -144,6 +144,16 @@ def group_first_year(group) -> int | None:
     return min(days).year if days else None
 
 
+def group_last_year(group) -> int:
+    """The last year a record can say something for: this year where the group works, or a
+    later one a published meeting is planned in."""
+    from consult.groups.services import group_today
+
+    planned = db.session.scalar(sa.select(sa.func.max(Meeting.local_date)).where(
+        Meeting.group_id == group.id, Meeting.status != MeetingStatus.DRAFT))
+    return max(group_today(group).year, planned.year if planned else 0)
+
+
 def meeting_ids(filters: ReportFilters) -> sa.Select:
     """SELECT of the ids of the meetings a report covers."""
     return sa.select(Meeting.id).where(*filters.conditions()).correlate(None)

@@ -15,7 +15,7 @@ from consult.extensions import db
 from consult.files import download
 from consult.groups.models import WorkingGroup
 from consult.i18n import current_language
-from consult.reports.queries import group_first_year, group_years
+from consult.reports.queries import group_first_year, group_last_year, group_years
 from consult.reports.record import (
     FIRST_YEAR,
     LAST_YEAR,
@@ -40,8 +40,8 @@ def _public_group(slug: str, year: int) -> WorkingGroup:
     if not group.public:
         abort(404)
     first = group_first_year(group)  # no record of a year before the group existed
-    if first is not None and year < first:
-        abort(404)
+    if (first is not None and year < first) or year > group_last_year(group):
+        abort(404)  # nor of one nothing is planned in yet
     return group
 
 

@@ -1,5 +1,6 @@
-// Updates the progress of running invitation sendings without a reload.
-// Without JavaScript the page shows the counts of when it was loaded.
+// Updates the progress of running invitation sendings without a reload, and reloads once
+// when a sending it watched finishes. Without JavaScript the page shows the counts of when
+// it was loaded.
 (function () {
   "use strict";
   var sections = document.querySelectorAll("[data-progress-url]");
@@ -16,7 +17,14 @@
         });
         var bar = section.querySelector("progress");
         if (bar) { bar.value = data.sent; bar.textContent = data.percent + "%"; }
-        if (!data.done) { window.setTimeout(function () { update(section); }, 2000); }
+        if (!data.done) {
+          section.setAttribute("data-running", "");
+          window.setTimeout(function () { update(section); }, 2000);
+        } else if (section.hasAttribute("data-running")) {
+          // finished while watched: the page again, with each person's status and without
+          // the pause and stop buttons that no longer apply
+          window.location.reload();
+        }
       })
       .catch(function () { window.setTimeout(function () { update(section); }, 10000); });
   }

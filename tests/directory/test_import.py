@@ -96,7 +96,7 @@ def test_windows_cyrillic_with_semicolons_is_detected(client, auth, db):
     review = upload(client, text.encode("cp1251"), "excel-export.csv")
     page = client.get(review + "&lang=en").get_data(as_text=True)
     assert "Windows-1251" in page
-    assert "separator ;" in page
+    assert "separator: semicolon" in page
     assert "New contacts: 234" in page
     confirm(client, review)
     assert db.session.scalar(sa.select(Contact.name).where(
@@ -182,6 +182,15 @@ def test_a_confirmed_import_cannot_be_applied_twice(client, auth, db):
     # reopened, the page tells what the import did, not a new comparison
     page = client.get(review + "?lang=en").get_data(as_text=True)
     assert ": 2 new contacts, 0 updated." in page and "Rejected:" not in page
+    # one is one, in Bulgarian too
+    review = upload(client, "name,email\nД Е,de@example.bg\n".encode(), "y.csv")
+    confirm(client, review)
+    assert ": 1 new contact, 0 updated." in client.get(review + "?lang=en").get_data(
+        as_text=True)
+    post_form(client, "/language", {"lang": "bg"}, form_page=review)  # the account's setting
+    page = client.get(review).get_data(as_text=True)
+    assert ": 1 нов контакт, 0 обновени." in page and "separator: comma" not in page
+    assert "разделител: запетая, 1 ред." in page
 
 
 def test_empty_or_unreadable_files_get_a_message(client, auth, db):
@@ -190,10 +199,54 @@ def test_empty_or_unreadable_files_get_a_message(client, auth, db):
     response = client.post("/manage/directory/import", data={"csrf_token": token,
                                                              "on_existing": "update"})
     assert 'id="file-error"' in response.get_data(as_text=True)
-    review = upload(client, b"PK\x03\x04broken", "broken.xlsx")
-    page = client.get(review, follow_redirects=True).get_data(as_text=True)
-    assert "cannot be read" in page
-    assert count(db, Contact) == 0
+    # refused on the upload page, next to the field, and nothing kept
+    from consult.directory.models import ImportBatch
+
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01" + bytes(range(256)) * 4
+    for data, filename, message in ((b"PK\x03\x04broken", "broken.xlsx", "cannot be read"),
+                                    (png, "list.png", "neither a CSV text file"),
+                                    (png, "list.csv", "neither a CSV text file")):
+        token = csrf_token(client, "/manage/directory/import?lang=en")
+        response = client.post("/manage/directory/import", data={
+            "csrf_token": token, "on_existing": "update", "file": (io.BytesIO(data), filename)},
+            content_type="multipart/form-data")
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200 and 'id="file-error"' in page
+        assert message in page.split('id="file-error"', 1)[1][:400], filename
+    assert count(db, ImportBatch) == 0 and count(db, Contact) == 0
+
+
+def test_unicode_text_from_excel_and_spelled_out_languages(client, auth, db):
+    organizer(auth)
+    data = ("name\temail\tgender\tlanguage\n"
+            "Ана Петрова\tana@example.bg\tж\tБългарски\n"
+            "Emina Hoxha\temina@example.al\tf\tShqip\n"
+            "Марко Марков\tmarko@example.mk\tм\tклингонски\n").encode("utf-16")
+    review = upload(client, data, "list.txt")
+    page = client.get(review + "&lang=en" if "?" in review else review + "?lang=en").get_data(
+        as_text=True)
+    assert "UTF-16" in page
+    assert "Unknown language “клингонски”." in page
+    confirm(client, review)
+    languages = dict(db.session.execute(sa.select(Contact.email, Contact.language)).all())
+    assert languages == {"ana@example.bg": "bg", "emina@example.al": "sq"}
+
+
+def test_values_longer_than_the_directory_holds_are_rejected_with_the_reason(client, auth,
+                                                                              db):
+    organizer(auth)
+    data = ("name,email,position,organisation\n"
+            f"{'Я' * 201},long@example.bg,експерт,Община Видин\n"
+            f"Ана Петрова,ana@example.bg,{'д' * 201},{'О' * 301}\n"
+            "Боян Петров,boyan@example.bg,експерт,Община Видин\n").encode()
+    review = upload(client, data, "list.csv")
+    page = client.get(review + "&lang=en" if "?" in review else review + "?lang=en").get_data(
+        as_text=True)
+    assert "Name is longer than 200 characters." in page
+    assert "Position is longer than 200 characters." in page
+    assert "Organisation is longer than 300 characters." in page
+    confirm(client, review)
+    assert set(db.session.scalars(sa.select(Contact.email))) == {"boyan@example.bg"}
 
 
 def test_viewers_never_see_the_directory(client, auth, db):

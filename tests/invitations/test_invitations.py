@@ -92,6 +92,9 @@ def test_the_region_is_invited_in_bulgarian_with_a_calendar(client, organizer, d
     assert response.status_code == 302
     batch = db.session.scalar(sa.select(InvitationBatch))
     assert batch.total == 30
+    # when it went, as the series' people read the time (Sofia, in November UTC+2)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "(UTC+02:00)" in page and "UTC'" not in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Invitation)) == 30
 
     stats = deliver_pending()

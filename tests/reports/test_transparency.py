@@ -8,6 +8,7 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+import sqlalchemy as sa
 from pypdf import PdfReader
 
 from tests.factories import make_group
@@ -88,7 +89,7 @@ def test_the_public_page(client, world):
     assert 'href="/groups/roma-swg/2020/transparency.pdf"' in html
 
 
-def test_internal_groups_and_odd_years_are_not_found(client, world):
+def test_internal_groups_and_odd_years_are_not_found(client, db, world):
     make_group(slug="internal-team", public=False)
     assert client.get("/groups/internal-team/2020/transparency").status_code == 404
     assert client.get("/groups/internal-team/2020/transparency.pdf").status_code == 404
@@ -97,6 +98,19 @@ def test_internal_groups_and_odd_years_are_not_found(client, world):
     assert client.get("/groups/roma-swg/99999/transparency").status_code == 404
     # before its first lead, member or meeting (Dec 2019) the group did not exist
     assert client.get("/groups/roma-swg/2018/transparency").status_code == 404
+    # nor after this year, unless a meeting is planned then
+    from datetime import date
+
+    from consult.events.models import MeetingStatus
+    from consult.groups.models import WorkingGroup
+    from tests.factories import make_meeting
+
+    this_year = date.today().year
+    assert client.get(f"/groups/roma-swg/{this_year}/transparency").status_code == 200
+    assert client.get(f"/groups/roma-swg/{this_year + 2}/transparency").status_code == 404
+    group = db.session.scalar(sa.select(WorkingGroup).where(WorkingGroup.slug == "roma-swg"))
+    make_meeting(group=group, day=f"{this_year + 2}-03-10", status=MeetingStatus.PUBLISHED)
+    assert client.get(f"/groups/roma-swg/{this_year + 2}/transparency").status_code == 200
 
 
 def test_a_year_without_meetings_has_empty_states(client, world):

@@ -17,7 +17,7 @@ ROW_HEIGHT = 32
 BAR_HEIGHT = 22
 TOP = 6
 FONT_SIZE = 15
-LABEL_CHARACTERS = 24
+LABEL_CHARACTERS = 22  # Cyrillic capitals are wide: 24 of them ran off the left edge
 # WCAG 1.4.11: at least 3:1 against white, and distinct from each other
 COLOURS = {"female": "#0b4f8a", "male": "#b35806", "other": "#5e3c99",
            "undisclosed": "#5f6368", "bar": "#0b4f8a", "recorded": "#0b4f8a",

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from babel.dates import format_date
-from flask_babel import force_locale
+from flask_babel import force_locale, pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from fpdf.fonts import FontFace
@@ -241,7 +241,7 @@ def to_xlsx(document: ReportDocument) -> bytes:
         written.font = bold
         return written
 
-    about = book.create_sheet(_sheet_name(_("About"), taken))
+    about = book.create_sheet(_sheet_name(pgettext("workbook sheet", "About"), taken))
     about.column_dimensions["A"].width = 28
     about.column_dimensions["B"].width = 80
     about.append([strong(about, document.title)])

@@ -52,6 +52,16 @@ def test_reports_fit_a_phone(browser, live_server, db):
         widths = phone.evaluate("[...document.querySelectorAll('svg.chart-svg')]"
                                 ".map(s => s.getBoundingClientRect().right)")
         assert widths and max(widths) <= 390
+        # and no label runs off its chart's left edge (long Bulgarian type names)
+        clipped = phone.evaluate(
+            "[...document.querySelectorAll('svg.chart-svg')].flatMap(svg => {"
+            " const left = svg.getBoundingClientRect().left;"
+            " return [...svg.querySelectorAll('.chart-label')]"
+            "  .filter(t => t.getBoundingClientRect().left < left - 0.5)"
+            "  .map(t => t.textContent); })")
+        labels = phone.evaluate("[...document.querySelectorAll('.chart-label')]"
+                                ".map(t => t.textContent)")
+        assert any(label.endswith("…") for label in labels) and clipped == []
         screenshot(phone, "reports-dashboard-phone")
     finally:
         context.close()

@@ -95,6 +95,12 @@ def test_participation_xlsx_has_a_sheet_per_table(admin):
     assert meetings[2][0].date().isoformat() == "2020-03-10"
     about = list(book["About"].iter_rows(values_only=True))
     assert ("Period", "January 1, 2020 – December 31, 2020") in about
+    # in Bulgarian the first sheet is about the report (not "about the meeting")
+    from tests.conftest import post_form
+
+    post_form(admin, "/language", {"lang": "bg"}, form_page="/manage/reports/")
+    response = admin.get("/manage/reports/participation.xlsx?from=2020-01-01&to=2020-12-31")
+    assert load_workbook(io.BytesIO(response.data)).sheetnames[0] == "За справката"
 
 
 def test_participation_pdf(admin):

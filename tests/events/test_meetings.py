@@ -108,6 +108,23 @@ def test_series_form_keeps_input_and_asks_for_the_main_title(client, auth, db):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Series)) == 0
 
 
+def test_switching_language_on_the_series_form_keeps_it_as_typed(client, auth, db):
+    from consult.auth.models import User
+
+    user = make_user(email="maria@example.bg", locale="en")
+    auth.login("maria@example.bg")
+    page = client.get("/manage/series/new").get_data(as_text=True)
+    assert "data-keeps-input" in page and "keep-input.js" in page
+    data = dict(SERIES_FORM, title_bg="", switch_language="bg")  # half done: no main title
+    response = post_form(client, "/manage/series/new", data, form_page="/manage/series/new")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and '<html lang="bg">' in page
+    assert "854854 – TEAM2" in page and 'id="title_bg-error"' not in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Series)) == 0
+    db.session.expire_all()
+    assert db.session.get(User, user.id).locale == "bg"
+
+
 def test_incomplete_session_row_is_reported_and_nothing_is_saved(client, auth, db):
     organizer = make_user(email="maria@example.bg")
     series = make_series(managers=[organizer])

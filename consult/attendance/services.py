@@ -12,7 +12,7 @@ from consult.auth.models import User
 from consult.directory.models import Gender, search_key
 from consult.events.models import Meeting
 from consult.extensions import db
-from consult.registrations.models import Registration, RegistrationStatus
+from consult.registrations.models import ACTIVE_STATUSES, Registration, RegistrationStatus
 from consult.registrations.services import CONSENT_VERSION, _find_contact, lock_meeting
 
 WALK_IN_CONSENT = "Registered at the door by an organizer (walk-in)."
@@ -92,9 +92,7 @@ def registered_namesake(meeting: Meeting, name: str) -> bool:
     return any(key(other) == wanted for other in db.session.scalars(
         sa.select(Registration.name).where(
             Registration.meeting_id == meeting.id,
-            Registration.status.in_((RegistrationStatus.CONFIRMED,
-                                     RegistrationStatus.WAITLISTED,
-                                     RegistrationStatus.PENDING)))))
+            Registration.status.in_(ACTIVE_STATUSES))))
 
 
 def _walk_in_address(meeting: Meeting) -> str:
@@ -115,9 +113,7 @@ def search(meeting: Meeting, q: str, limit: int = 30):
                   Attendance.id.is_not(None).label("present"))
         .outerjoin(Attendance, Attendance.registration_id == Registration.id)
         .where(Registration.meeting_id == meeting.id,
-               Registration.status.in_((RegistrationStatus.CONFIRMED,
-                                        RegistrationStatus.WAITLISTED,
-                                        RegistrationStatus.PENDING)))
+               Registration.status.in_(ACTIVE_STATUSES))
     )
     for word in search_key(q).split()[:5]:
         query = query.where(Registration.search_text.contains(word, autoescape=True))
@@ -222,9 +218,7 @@ def funnel(meeting: Meeting) -> Funnel:
                      .join(Organisation, Organisation.id == Invitation.organisation_id)
                      .where(Invitation.meeting_id == meeting.id)
                      .group_by(Organisation.stakeholder_type_id))
-    active = Registration.status.in_((RegistrationStatus.CONFIRMED,
-                                      RegistrationStatus.WAITLISTED,
-                                      RegistrationStatus.PENDING))
+    active = Registration.status.in_(ACTIVE_STATUSES)
     registered = (sa.select(Registration.gender, Registration.stakeholder_type_id,
                             sa.func.count(Registration.id))
                   .where(Registration.meeting_id == meeting.id, active)

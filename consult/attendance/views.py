@@ -164,23 +164,26 @@ def walk_in(meeting_id):
     form.stakeholder_type.choices = stakeholder_type_choices()
     if request.method == "POST" and (refused := _cancelled(meeting)) is not None:
         return refused
-    if form.validate_on_submit() and not form.email.data and not form.namesake.data and \
-            services.registered_namesake(meeting, form.name.data):
-        # a second tap on "add" or someone who did register: not a second person by default
-        form.name.errors.append(_(
-            "%(name)s is on this meeting's list already: find them in the check-in list. "
-            "If this is someone else, tick the box below.", name=form.name.data))
-    elif form.validate_on_submit():
-        kind = form.stakeholder_type.data
-        registration = services.walk_in(meeting, {
-            "name": form.name.data, "email": form.email.data or "",
-            "gender": Gender(form.gender.data) if form.gender.data else Gender.UNDISCLOSED,
-            "organisation_name": form.organisation.data or "",
-            "stakeholder_type_id": int(kind) if kind and kind.isdigit() else None,
-        }, current_user)
-        db.session.commit()
-        flash(_("%(name)s is registered and checked in.", name=registration.name), "success")
-        return redirect(url_for("attendance.walk_in", meeting_id=meeting.id))
+    if form.validate_on_submit():
+        if not form.email.data and not form.namesake.data and \
+                services.registered_namesake(meeting, form.name.data):
+            # a second tap on "add" or someone who did register: not a second person unless
+            # the organizer says so
+            form.name.errors.append(_(
+                "%(name)s is on this meeting's list already: find them in the check-in list. "
+                "If this is someone else, tick the box below.", name=form.name.data))
+        else:
+            kind = form.stakeholder_type.data
+            registration = services.walk_in(meeting, {
+                "name": form.name.data, "email": form.email.data or "",
+                "gender": Gender(form.gender.data) if form.gender.data else Gender.UNDISCLOSED,
+                "organisation_name": form.organisation.data or "",
+                "stakeholder_type_id": int(kind) if kind and kind.isdigit() else None,
+            }, current_user)
+            db.session.commit()
+            flash(_("%(name)s is registered and checked in.", name=registration.name),
+                  "success")
+            return redirect(url_for("attendance.walk_in", meeting_id=meeting.id))
     return render_template("attendance/walk_in.html", meeting=meeting, form=form,
                            counts=services.door_counts(meeting))
 

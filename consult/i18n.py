@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from flask import current_app, g, request, session
-from flask_babel import get_locale, refresh
+from flask_babel import get_locale, gettext, pgettext, refresh
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
@@ -91,8 +91,6 @@ def greeting(name: str, gender=None) -> str:
     """A mail's salutation. Bulgarian, Macedonian and Albanian address a woman and a man
     differently ("Уважаема", "Уважаеми"); anyone else, or anyone who did not say, gets the
     neutral form ("Уважаеми/а")."""
-    from flask_babel import gettext, pgettext
-
     value = getattr(gender, "value", gender)
     if value == "female":
         return pgettext("greeting a woman", "Dear %(name)s,", name=name)

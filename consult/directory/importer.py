@@ -257,6 +257,8 @@ def _length_limits() -> dict[str, int]:
     limits = {name: columns[name].type.length for name in _TEXT_FIELDS if name != "language"}
     limits["organisation"] = Organisation.__table__.c.name.type.length
     return limits
+
+
 _CHUNK = 500  # ids or addresses per IN (…): far below every database's parameter limit
 
 

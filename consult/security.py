@@ -104,6 +104,15 @@ def set_security_headers(response):
     return response
 
 
+def limit_posts(limit):
+    """The rate limit of a form's submissions: its POSTs count, except a language switch
+    (consult.i18n.SWITCH_FIELD), which saves and checks nothing and comes back as typed."""
+    from consult.extensions import limiter
+    from consult.i18n import language_switched
+
+    return limiter.limit(limit, methods=["POST"], exempt_when=language_switched)
+
+
 def public_form_limit() -> str:
     """Rate limit of the public forms (registering, declining, unsubscribing)."""
     from flask import current_app

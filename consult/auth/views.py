@@ -15,10 +15,10 @@ from consult.auth.forms import (
     UserForm,
 )
 from consult.auth.models import User, UserRole
-from consult.extensions import db, limiter
+from consult.extensions import db
 from consult.forms import page_number, select_choices
 from consult.i18n import current_language, prefer_language
-from consult.security import any_role_may_post, public, roles_required, safe_next
+from consult.security import any_role_may_post, limit_posts, public, roles_required, safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -33,7 +33,7 @@ def _reset_limit():
 
 @bp.route("/account/login", methods=["GET", "POST"])
 @public
-@limiter.limit(_login_limit, methods=["POST"])
+@limit_posts(_login_limit)
 def login():
     form = LoginForm(next=request.args.get("next", ""))
     if current_user.is_authenticated and request.method == "GET":
@@ -62,7 +62,7 @@ def logout():
 
 @bp.route("/account/password/forgotten", methods=["GET", "POST"])
 @public
-@limiter.limit(_reset_limit, methods=["POST"])
+@limit_posts(_reset_limit)
 def forgot_password():
     form = PasswordResetRequestForm()
     if form.validate_on_submit():
@@ -82,7 +82,7 @@ def forgot_password():
 
 @bp.route("/account/password/reset/<token>", methods=["GET", "POST"])
 @public
-@limiter.limit(_reset_limit, methods=["POST"])
+@limit_posts(_reset_limit)
 def reset_password(token):
     user = services.user_for_reset_token(token)
     if user is None:

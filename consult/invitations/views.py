@@ -22,7 +22,7 @@ from consult.directory.models import Contact, Organisation
 from consult.directory.services import regions, stakeholder_types
 from consult.events.manage import require_manager
 from consult.events.models import Meeting, MeetingStatus, Series
-from consult.extensions import csrf, db, limiter
+from consult.extensions import csrf, db
 from consult.forms import ConfirmForm, page_number
 from consult.groups.models import WorkingGroup
 from consult.i18n import CONTENT_LANGUAGES, prefer_language
@@ -35,7 +35,13 @@ from consult.invitations.models import (
     InvitationStatus,
 )
 from consult.registrations.forms import DeclineForm
-from consult.security import private_response, public, public_form_limit, roles_required
+from consult.security import (
+    limit_posts,
+    private_response,
+    public,
+    public_form_limit,
+    roles_required,
+)
 
 bp = Blueprint("invitations", __name__)
 
@@ -246,7 +252,7 @@ def respond(token):
 
 @bp.route("/i/<token>/decline", methods=["GET", "POST"])
 @public
-@limiter.limit(public_form_limit, methods=["POST"])
+@limit_posts(public_form_limit)
 def decline(token):
     invitation = _invitation_or_404(token)
     form = DeclineForm()
@@ -264,7 +270,7 @@ def decline(token):
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
 @public
 @csrf.exempt  # RFC 8058 one-click: mail programs POST here without a form; the token is the key
-@limiter.limit(public_form_limit, methods=["POST"])
+@limit_posts(public_form_limit)
 def unsubscribe_page(token):
     who = services.unsubscriber(token)
     if who is None:

@@ -23,7 +23,7 @@ from consult.events.calendar import build_calendar
 from consult.events.display import meeting_when
 from consult.events.models import Meeting, MeetingStatus, RegistrationMode
 from consult.events.views import _publicly_visible
-from consult.extensions import db, limiter
+from consult.extensions import db
 from consult.files import download
 from consult.forms import ConfirmForm, select_choices
 from consult.i18n import current_language, prefer_language
@@ -32,7 +32,7 @@ from consult.invitations.services import by_token as invitation_by_token
 from consult.registrations import services
 from consult.registrations.forms import RegistrationForm
 from consult.registrations.models import RegistrationStatus
-from consult.security import private_response, public, public_form_limit
+from consult.security import limit_posts, private_response, public, public_form_limit
 
 bp = Blueprint("registrations", __name__)
 
@@ -183,7 +183,7 @@ def organisation_names() -> list[str]:
 
 @bp.route("/meetings/<int:meeting_id>/register", methods=["GET", "POST"])
 @public
-@limiter.limit(public_form_limit, methods=["POST"])
+@limit_posts(public_form_limit)
 def register(meeting_id):
     # the form shows the meeting and its series, not its agenda or working group
     meeting = db.get_or_404(Meeting, meeting_id, options=[
@@ -195,7 +195,7 @@ def register(meeting_id):
 
 @bp.route("/i/<token>/register", methods=["GET", "POST"])
 @public
-@limiter.limit(public_form_limit, methods=["POST"])
+@limit_posts(public_form_limit)
 def register_invited(token):
     invitation = invitation_by_token(token)
     if invitation is None or invitation.meeting.status is MeetingStatus.DRAFT:
@@ -246,7 +246,7 @@ def manage(token):
 
 @bp.route("/r/<token>/cancel", methods=["GET", "POST"])
 @public
-@limiter.limit(public_form_limit, methods=["POST"])
+@limit_posts(public_form_limit)
 def cancel(token):
     registration = _registration_or_404(token)
     form = ConfirmForm()
@@ -290,7 +290,7 @@ def certificate(token):
 
 @bp.route("/r/<token>/edit", methods=["GET", "POST"])
 @public
-@limiter.limit(public_form_limit, methods=["POST"])
+@limit_posts(public_form_limit)
 def edit(token):
     from consult.registrations.forms import DetailsForm
 
@@ -330,7 +330,7 @@ def my_data(token):
 
 @bp.route("/series/<slug>/register", methods=["GET", "POST"])
 @public
-@limiter.limit(public_form_limit, methods=["POST"])
+@limit_posts(public_form_limit)
 def register_series(slug):
     """One form for several meetings of a series: each gets its own seat decision."""
     from consult.events.forms import MultiCheckboxField

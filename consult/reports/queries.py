@@ -136,10 +136,11 @@ def group_first_year(group) -> int | None:
     a member's term begun, or a meeting held (None when nothing says)."""
     from consult.groups.models import GroupLead, Membership
 
-    starts = [db.session.scalar(sa.select(sa.func.min(column)).where(owner == group.id))
-              for column, owner in ((Membership.starts_on, Membership.group_id),
-                                    (GroupLead.starts_on, GroupLead.group_id),
-                                    (Meeting.local_date, Meeting.group_id))]
+    starts = db.session.execute(sa.select(*(
+        sa.select(sa.func.min(column)).where(owner == group.id).scalar_subquery()
+        for column, owner in ((Membership.starts_on, Membership.group_id),
+                              (GroupLead.starts_on, GroupLead.group_id),
+                              (Meeting.local_date, Meeting.group_id))))).one()
     days = [d for d in (group.established_on, *starts) if d is not None]
     return min(days).year if days else None
 

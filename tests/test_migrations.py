@@ -135,3 +135,39 @@ def test_the_funder_text_becomes_the_main_languages_and_comes_back(empty_databas
     result = runner.invoke(args=["db", "downgrade", "bf64db34ee9a"])
     assert result.exit_code == 0, result.output
     assert funders() == {"swg": "", "team2": "Европейски съюз"}
+
+
+def test_uploads_nothing_holds_are_deleted_once(empty_database_url):
+    """5d2e8c41f7a3: uploads left behind by removals before they were pruned go; a
+    document's and a logo's stay."""
+    from consult.events.models import Document, DocumentType, SeriesLogo
+    from consult.files import StoredFile
+    from tests.factories import make_group, make_series
+
+    app = make_app(empty_database_url)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "3c1f0b7a9d2e"]).exit_code == 0
+
+    def upload(name):
+        return StoredFile(filename=name, content_type="application/pdf", size=4,
+                          sha256="0" * 64, data=b"%PDF")
+
+    with app.app_context():
+        group, series = make_group(), make_series()
+        db.session.add_all([
+            upload("left-behind.pdf"),
+            Document(group_id=group.id, type=DocumentType.MINUTES, title="Протокол",
+                     language="bg", year=2020, public=True, file=upload("minutes.pdf")),
+            SeriesLogo(series_id=series.id, position=0, alt_text="ЕС", file=upload("logo.png")),
+        ])
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert sorted(db.session.scalars(sa.select(StoredFile.filename))) == [
+            "logo.png", "minutes.pdf"]
+        db.session.remove()
+        db.engine.dispose()
+    assert runner.invoke(args=["db", "downgrade", "3c1f0b7a9d2e"]).exit_code == 0

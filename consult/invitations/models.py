@@ -47,6 +47,7 @@ class Response(enum.Enum):
     NONE = "none"
     REGISTERED = "registered"
     DECLINED = "declined"
+    CANCELLED = "cancelled"  # registered, then cancelled: may register again
 
 
 class InvitationStatus(enum.Enum):
@@ -57,6 +58,7 @@ class InvitationStatus(enum.Enum):
     FAILED = "failed"
     WITHDRAWN = "withdrawn"  # the organizer stopped the sending before this mail went
     REGISTERED = "registered"
+    CANCELLED = "cancelled"
     DECLINED = "declined"
 
 
@@ -66,6 +68,7 @@ INVITATION_STATUS_LABELS = {
     InvitationStatus.FAILED: _l("mail failed"),
     InvitationStatus.WITHDRAWN: _l("not sent (sending stopped)"),
     InvitationStatus.REGISTERED: _l("registered"),
+    InvitationStatus.CANCELLED: _l("registered, then cancelled"),
     InvitationStatus.DECLINED: _l("declined"),
 }
 

@@ -483,6 +483,7 @@ def status_expression():
     return sa.case(
         (Invitation.response == Response.REGISTERED, InvitationStatus.REGISTERED.value),
         (Invitation.response == Response.DECLINED, InvitationStatus.DECLINED.value),
+        (Invitation.response == Response.CANCELLED, InvitationStatus.CANCELLED.value),
         (OutboxMessage.status == OutboxStatus.SENT, InvitationStatus.SENT.value),
         (OutboxMessage.status == OutboxStatus.FAILED, InvitationStatus.FAILED.value),
         (OutboxMessage.status == OutboxStatus.WITHDRAWN, InvitationStatus.WITHDRAWN.value),
@@ -533,6 +534,15 @@ def decline(invitation: Invitation, reason: str) -> None:
 def registered_through(invitation: Invitation) -> None:
     invitation.response = Response.REGISTERED
     invitation.responded_at = utcnow()
+
+
+def registration_cancelled(invitation: Invitation, still_registered: int) -> None:
+    """A registration through ``invitation`` is cancelled: when nobody is left registered
+    through it (an organisation may have other delegates), the invitation says so, offers to
+    register again, and is no longer counted as registered nor reminded as unanswered."""
+    if still_registered == 0 and invitation.response is Response.REGISTERED:
+        invitation.response = Response.CANCELLED
+        invitation.responded_at = utcnow()
 
 
 def group_by_locale(invitations) -> dict[str, list]:

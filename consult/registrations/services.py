@@ -20,7 +20,11 @@ from consult.events.models import Meeting, RegistrationMode
 from consult.extensions import db
 from consult.i18n import CONTENT_LANGUAGES
 from consult.invitations.models import Invitation
-from consult.invitations.services import registered_through, sender_for
+from consult.invitations.services import (
+    registered_through,
+    registration_cancelled,
+    sender_for,
+)
 from consult.mail.services import (
     Attachment,
     PreparationImpossible,
@@ -229,6 +233,11 @@ def cancel(registration: Registration, by_participant: bool = True) -> Registrat
     registration.status = RegistrationStatus.CANCELLED
     registration.cancelled_at = utcnow()
     db.session.flush()
+    if registration.invitation is not None:
+        registration_cancelled(registration.invitation, db.session.scalar(
+            sa.select(sa.func.count()).select_from(Registration).where(
+                Registration.invitation_id == registration.invitation_id,
+                Registration.status.in_(ACTIVE_STATUSES))))
     send_status_mail(registration, had_seat=had_seat)
     return promote_waitlisted(registration.meeting) if had_seat else None
 

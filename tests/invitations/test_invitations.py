@@ -203,6 +203,42 @@ def test_answers_show_on_the_dashboard(client, app, organizer, db, smtp_server):
     assert calendar.vevent.attendee.value.lower() == f"mailto:{recipient}"
 
 
+def test_a_cancelled_registration_shows_on_the_invitation_which_registers_again(
+        client, app, organizer, db, smtp_server):
+    _series, meeting = team2_session(organizer)
+    import_directory(client)
+    send(client, meeting)
+    deliver_pending()
+    first = sorted(smtp_server.messages, key=lambda m: str(m["To"]))[0]
+    recipient = first["To"].addresses[0].addr_spec
+    link = urlsplit(personal_link(first)).path
+    participant = app.test_client()
+    data = {"name": "Ана Петрова", "email": recipient, "gender": "female", "consent": "y"}
+    response = post_form(participant, link + "/register", data)
+    token = response.headers["Location"].split("/r/")[1].split("/")[0]
+    assert post_form(participant, f"/r/{token}/cancel", {}).status_code == 302
+
+    counts = services.status_counts(meeting)
+    assert counts[services.InvitationStatus.REGISTERED] == 0
+    assert counts[services.InvitationStatus.CANCELLED] == 1
+    page = client.get(f"/manage/meetings/{meeting.id}/invitations?lang=en").get_data(
+        as_text=True)
+    assert "registered, then cancelled: <strong>1</strong>" in page
+    # the invitation no longer says "you are registered": it offers to register again
+    page = participant.get(link + "?lang=en").get_data(as_text=True)
+    assert "You are registered" not in page and "You cancelled your registration" in page
+    assert f'href="{link}/register"' in page
+    # and so does the registration's own page
+    page = participant.get(f"/r/{token}?lang=en").get_data(as_text=True)
+    assert f'href="{link}/register"' in page and "Register again" in page
+
+    assert post_form(participant, link + "/register", data).status_code == 302
+    counts = services.status_counts(meeting)
+    assert counts[services.InvitationStatus.REGISTERED] == 1
+    assert counts[services.InvitationStatus.CANCELLED] == 0
+    assert "You are registered" in participant.get(link + "?lang=en").get_data(as_text=True)
+
+
 def test_reinviting_skips_the_invited_unless_asked_to_resend(client, organizer, db,
                                                                smtp_server):
     _series, meeting = team2_session(organizer)
@@ -358,6 +394,14 @@ def test_organisations_name_their_delegates(client, app, organizer, db, smtp_ser
     assert all(r.organisation_id == organisation.id for r in registrations)
     counts = services.status_counts(meeting)
     assert counts[services.InvitationStatus.REGISTERED] == 1  # the organisation counts once
+    # a delegate cancels: the organisation still has the other one registered
+    from consult.registrations.services import cancel
+
+    for registration, registered in ((registrations[0], 1), (registrations[1], 0)):
+        cancel(registration)
+        db.session.commit()
+        assert services.status_counts(meeting)[services.InvitationStatus.REGISTERED] == registered
+    assert services.status_counts(meeting)[services.InvitationStatus.CANCELLED] == 1
 
 
 def test_batch_statements_do_not_grow_with_the_audience(app, db, organizer):

@@ -731,10 +731,23 @@ def _member_organisation():
     return query, name, Contact
 
 
+def _member_type(contact):
+    """A member's stakeholder type: the organisation they represent's, else their own
+    organisation's, else their own (as the directory gives it)."""
+    from consult.directory.models import Organisation
+
+    represented = sa.select(Organisation.stakeholder_type_id).where(
+        Organisation.id == Membership.organisation_id).scalar_subquery()
+    own = sa.select(Organisation.stakeholder_type_id).where(
+        Organisation.id == contact.organisation_id).scalar_subquery()
+    return sa.func.coalesce(represented, own, contact.stakeholder_type_id)
+
+
 @dataclass
 class OrganisationMembers:
     name: str
     members: int
+    type_id: int | None = None
 
 
 @dataclass
@@ -751,6 +764,7 @@ class Members:
     by_organisation: list[OrganisationMembers]
     by_gender: dict[str, int]  # different people
     named: list[NamedMember]  # only those who agreed to be named publicly
+    by_type: dict[int | None, int] = field(default_factory=dict)  # type id: people
 
     @property
     def total(self) -> int:
@@ -765,9 +779,15 @@ def members_in_year(group_id: int, year: int) -> Members:
     cross would tell that person's gender."""
     query, organisation, contact = _member_organisation()
     where = (Membership.group_id == group_id, _overlaps_year(year))
-    organisations = [OrganisationMembers(name, n) for name, n in db.session.execute(
-        query.add_columns(organisation, sa.func.count(sa.distinct(Membership.contact_id)))
+    kind = _member_type(contact)
+    organisations = [OrganisationMembers(name, n, type_id) for name, type_id, n in
+                     db.session.execute(
+        query.add_columns(organisation, sa.func.min(kind),
+                          sa.func.count(sa.distinct(Membership.contact_id)))
         .where(*where).group_by(organisation))]
+    by_type = dict(db.session.execute(
+        query.add_columns(kind, sa.func.count(sa.distinct(Membership.contact_id)))
+        .where(*where).group_by(kind)).all())
     totals = zero_by_gender()
     for gender, n in db.session.execute(
             sa.select(contact.gender, sa.func.count(sa.distinct(Membership.contact_id)))
@@ -780,7 +800,7 @@ def members_in_year(group_id: int, year: int) -> Members:
         .where(*where, Membership.publish_consent.is_(True))
         .order_by(organisation, contact.name))]
     return Members(sorted(organisations, key=lambda r: (r.name == "", r.name.casefold())),
-                   totals, named)
+                   totals, named, by_type)
 
 
 def group_leads(group_id: int, year: int | None = None) -> list[GroupLead]:

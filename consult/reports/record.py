@@ -1,11 +1,12 @@
 """The transparency record of a working group for one year.
 
 What a citizen, a journalist or an auditor may know of the group's year: who led it, how
-many members it had (by the organisation they represent and by gender; names only of those
-who agreed to be named), every meeting with its exact date, format and attendance by gender,
-the public agenda, minutes and materials, the stakeholders consulted beyond the members (by
-gender and type), the group's own documents of the year, and the log of conclusions sent to
-the members. Aggregates and published documents only: no participant is named.
+many members it had (by the organisation they represent, by stakeholder type and by gender;
+names only of those who agreed to be named), every meeting with its exact date, format,
+attendance by gender and agenda, the public minutes and materials, the stakeholders consulted
+beyond the members (by gender and type), the group's own documents of the year, and the log
+of conclusions sent to the members. Aggregates and published documents only: no participant
+is named.
 
 One ``Record`` feeds the public page, the downloadable HTML document and the PDF.
 """
@@ -52,6 +53,11 @@ TRANSPARENCY_RECORD = _l("Transparency record")
 class MeetingEntry:
     row: MeetingRow
     documents: list[Document]
+
+    @property
+    def described(self) -> bool:
+        """Whether the record has anything to say of it: an agenda or a public document."""
+        return bool(self.documents or self.row.meeting.agenda)
 
 
 @dataclass
@@ -135,12 +141,34 @@ def members_gender_sheet(record: Record) -> Sheet:
                  if members.total else _("The group had no members recorded in this year."))
 
 
+def _type_labels(record: Record) -> dict[int, str]:
+    return {kind.id: kind.label() for kind in record.types}
+
+
+def members_type_sheet(record: Record) -> Sheet:
+    """Members by stakeholder type (of the organisation they represent): different people,
+    in the directory's order of types, those without a type last."""
+    counts, labels = record.members.by_type, _type_labels(record)
+    rows = [[labels[kind.id], counts[kind.id]] for kind in record.types if counts.get(kind.id)]
+    unknown = sum(n for kind_id, n in counts.items() if kind_id not in labels)
+    if unknown:
+        rows.append([str(queries.NOT_GIVEN), unknown])
+    return Sheet("members_type", _("Members by stakeholder type"), _("Members by type"),
+                 [_("Stakeholder type"), _("Members")], rows, wide=(0,),
+                 note=_("A member who represented organisations of two types in the year "
+                        "counts under each.") if sum(counts.values()) > record.members.total
+                 else "")
+
+
 def members_organisation_sheet(record: Record) -> Sheet:
-    rows = [[row.name or str(queries.NOT_GIVEN), row.members]
+    labels = _type_labels(record)
+    rows = [[row.name or str(queries.NOT_GIVEN),
+             labels.get(row.type_id, "") if row.name else "", row.members]
             for row in record.members.by_organisation]
     return Sheet("members_organisation", _("Members by the organisation they represent"),
-                 _("Members by organisation"), [_("Organisation"), _("Members")], rows,
-                 wide=(0,))
+                 _("Members by organisation"),
+                 [_("Organisation"), _("Stakeholder type"), _("Members")], rows,
+                 numeric_from=2, wide=(0,))
 
 
 def named_members_sheet(record: Record) -> Sheet:
@@ -224,6 +252,7 @@ def _locale() -> str:
 class RecordTables:
     leads: Sheet
     members_gender: Sheet
+    members_type: Sheet
     members_organisation: Sheet
     members_named: Sheet
     meetings: list[tuple[MeetingType, Sheet, list[MeetingEntry]]]
@@ -236,6 +265,7 @@ def record_tables(record: Record, external: bool = False) -> RecordTables:
     return RecordTables(
         leads=leads_sheet(record),
         members_gender=members_gender_sheet(record),
+        members_type=members_type_sheet(record),
         members_organisation=members_organisation_sheet(record),
         members_named=named_members_sheet(record),
         meetings=[(kind, meetings_sheet(kind, entries, external), entries)
@@ -288,8 +318,8 @@ def record_pdf(record: Record, locale: str | None = None) -> bytes:
         _section(pdf, _("Lead institutions"))
         draw_sheet(pdf, tables.leads, locale)
         _section(pdf, _("Members"))
-        for sheet in (tables.members_gender, tables.members_organisation,
-                      tables.members_named):
+        for sheet in (tables.members_gender, tables.members_type,
+                      tables.members_organisation, tables.members_named):
             draw_sheet(pdf, sheet, locale)
         _section(pdf, _("Meetings in %(year)s", year=record.year))
         if not tables.meetings:
@@ -337,19 +367,29 @@ def _meeting_documents(pdf: _Document, entries: list[MeetingEntry], locale: str)
     """Under each type's table: every meeting's public documents, as links."""
     from consult.attendance.pdf import FONT
 
-    with_documents = [entry for entry in entries if entry.documents]
-    if not with_documents:
+    described = [entry for entry in entries if entry.described]
+    if not described:
         return
     pdf.ln(2)
     pdf.write_line(_("Agenda, minutes and materials"), size=9, bold=True)
-    for entry in with_documents:
+    for entry in described:
         meeting = entry.row.meeting
         pdf.write_line(f"{format_cell(meeting_day(meeting), locale)} — "
                        f"{meeting.display_title}", size=8.5)
+        agenda = [_("Agenda") + ":"] if meeting.agenda else []
+        for number, item in enumerate(meeting.agenda, 1):
+            at = item.starts_at.strftime("%H:%M") + " " if item.starts_at else ""
+            speaker = f" — {item.speaker}" if item.speaker else ""
+            agenda.append(f"{number}. {at}{item.text()}{speaker}")
+        for line in agenda:
+            pdf.set_x(pdf.l_margin + 4)
+            pdf.set_font(FONT, size=8.5)
+            pdf.multi_cell(pdf.epw - 4, 4.2, line, new_x="LMARGIN", new_y="NEXT")
         for document in entry.documents:
-            label = f"• {document.title} ({DOCUMENT_TYPE_LABELS[document.type]})"
-            url = document_url(document, external=True) if (document.file or document.url) \
-                else ""
+            published = document.file or document.url
+            label = f"• {document.title} ({DOCUMENT_TYPE_LABELS[document.type]}" + (
+                ")" if published else f", {_('to be published')})")
+            url = document_url(document, external=True) if published else ""
             pdf.set_x(pdf.l_margin + 4)
             pdf.set_font(FONT, size=8.5)
             pdf.set_text_color(11, 79, 138) if url else pdf.set_text_color(0)

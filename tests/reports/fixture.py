@@ -33,13 +33,14 @@ Attendance (invited / registered / attended):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 
 import sqlalchemy as sa
 
 from consult.attendance.models import AggregateAttendance, Attendance, CheckInMethod
 from consult.directory.models import Gender, StakeholderType
 from consult.events.models import (
+    AgendaItem,
     Document,
     DocumentType,
     Meeting,
@@ -231,6 +232,11 @@ def build_world() -> World:
                  url="https://example.org/protokol.pdf"),
         Document(meeting_id=m1.id, type=DocumentType.INVITEES, title="Вътрешен списък",
                  url="https://example.org/internal.pdf", public=False),
+        Document(meeting_id=m1.id, type=DocumentType.PRESENTATION, title="Презентация на МТСП"),
+        # the technical meeting has an agenda and no document
+        AgendaItem(meeting_id=m2.id, position=1, starts_at=time(10, 0), title={
+            "bg": "Преглед на индикаторите"}, speaker="Министерство на труда"),
+        AgendaItem(meeting_id=m2.id, position=2, title={"bg": "Разни"}),
         Document(group_id=group.id, type=DocumentType.WORK_PLAN, title="Работен план 2020",
                  year=2020, url="https://example.org/plan-2020.pdf"),
         Document(group_id=group.id, type=DocumentType.CALL_FOR_MEMBERS,

@@ -10,7 +10,7 @@ from flask import current_app
 from consult.events.models import MeetingFormat, MeetingType
 from consult.reports import queries
 from consult.reports.queries import ReportFilters
-from tests.reports.fixture import build_world
+from tests.reports.fixture import build_world, type_id
 
 
 @pytest.fixture
@@ -217,6 +217,9 @@ def test_members_of_the_group_in_a_year(world):
         ("Община Видин", 1),
     ]
     assert [m.name for m in members.named] == ["Горан Стојанов", "Ана Петрова"]
+    assert [row.type_id for row in members.by_organisation] == [
+        type_id("ministry"), type_id("ministry"), type_id("municipality")]
+    assert members.by_type == {type_id("ministry"): 2, type_id("municipality"): 1}
     members_2021 = queries.members_in_year(world.group.id, 2021)
     assert members_2021.by_gender == g(1, 1)
 
@@ -229,7 +232,7 @@ def test_group_documents_and_conclusions(world):
         ("Протокол от срещата", 12)]
     public = queries.public_meeting_documents([world.meetings["m1"].id])
     assert [d.title for d in public[world.meetings["m1"].id]] == [
-        "Дневен ред на срещата", "Протокол от срещата"]
+        "Дневен ред на срещата", "Протокол от срещата", "Презентация на МТСП"]
 
 
 def test_a_member_who_walked_in_unlinked_counts_as_member(world, db):

@@ -58,7 +58,10 @@ def test_the_public_page(client, world):
     # members: counted by organisation and by gender; named only with consent
     assert "Ана Петрова" in text and "Горан Стојанов" in text
     assert re.search(r"People 1 2 0 0 3", text)
-    assert re.search(r"Община Видин 1", text)
+    assert re.search(r"Община Видин Municipality 1", text)
+    # and by the stakeholder type of the organisation they represent
+    assert re.search(r"Members by stakeholder type Stakeholder type Members Ministry 2 "
+                     r"Municipality 1 Members by the organisation", text)
     for hidden in NEVER_SHOWN:
         assert hidden not in html, hidden
     # every meeting of the year by type, exact date, format, attendance by gender
@@ -74,6 +77,10 @@ def test_the_public_page(client, world):
     assert 'href="/meetings/' in html
     assert re.search(r'<a href="/documents/\d+/dnevni-red.pdf">Дневен ред на срещата</a>', html)
     assert '<a href="https://example.org/protokol.pdf">Протокол от срещата</a>' in html
+    # a document still to come says so; an agenda shows under its meeting
+    assert "Презентация на МТСП (presentation, to be published)" in text
+    assert re.search(r"Jun 15, 2020 — Техническа среща онлайн Agenda: 10:00 Преглед на "
+                     r"индикаторите — Министерство на труда Разни", text)
     # consulted non-members by type and gender (people): Вера (CSO), Димо (no type)
     assert re.search(r"Civil society organisation 1 0 0 0 1", text)
     assert re.search(r"not given 0 0 1 0 1 Total 1 0 1 0 2", text)
@@ -141,6 +148,9 @@ def test_the_pdf(client, world):
     assert "Дневен ред на срещата" in flat and "Протокол от срещата" in flat
     assert "Јавен повик за членови" in flat
     assert "6 attendances at 2 meetings" in flat
+    assert "Презентация на МТСП (presentation, to be published)" in flat
+    assert "1. 10:00 Преглед на индикаторите — Министерство на труда 2. Разни" in flat
+    assert "Ministry 2 Municipality 1" in flat  # members by type
     # the documents are links
     links = [annotation.get_object()["/A"]["/URI"] for page in reader.pages
              for annotation in page.get("/Annots", []) or []
@@ -163,5 +173,6 @@ def test_the_html_document(client, world):
         assert hidden not in html, hidden
     # links work outside the site
     assert re.search(r'href="https?://localhost/documents/\d+/dnevni-red.pdf"', html)
+    assert "Преглед на индикаторите" in html
     assert 'href="http://localhost/groups/roma-swg/2020/transparency"' in html
     assert "<script" not in html and "style" not in html

@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 
 from consult.db import utcnow
 from consult.directory.models import Contact, Gender, Organisation, StakeholderType, search_key
-from consult.directory.services import all_tags, parse_tags
+from consult.directory.services import all_tags, parse_tags, spreadsheet_value
 from consult.extensions import db
 
 FIELDS = ["name", "email", "gender", "organisation", "stakeholder_type", "region", "oblast",
@@ -292,7 +292,8 @@ def preview(parsed: ParsedFile, mapping: dict, on_existing: str = "update",
     for number, raw in enumerate(parsed.rows, start=parsed.first_line):
         if not any(cell.strip() for cell in raw):
             continue
-        values = {name: (raw[index].strip() if index is not None and index < len(raw) else "")
+        values = {name: spreadsheet_value(raw[index].strip())
+                  if index is not None and index < len(raw) else ""
                   for name, index in mapping.items()}
         rows.append(Row(line=number, values=values))
 
@@ -364,6 +365,12 @@ def preview(parsed: ParsedFile, mapping: dict, on_existing: str = "update",
                        if row.values[name] and row.values[name] != getattr(contact, name)]
         if row.gender is not Gender.UNDISCLOSED and row.gender is not contact.gender:
             differences.append(labels["gender"])
+        # an organisation is matched by name whatever its case, as `apply` matches it
+        organisation = row.values["organisation"]
+        if organisation and organisation.lower() != (contact.organisation_name or "").lower():
+            differences.append(labels["organisation"])
+        if row.type_id is not None and row.type_id != contact.stakeholder_type_id:
+            differences.append(labels["stakeholder_type"])
         if _new_tags(contact.tags, row.tags):
             differences.append(labels["tags"])
         if differences:

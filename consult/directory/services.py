@@ -275,9 +275,37 @@ def export_rows(filters: ContactFilters):
         ]
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def spreadsheet_safe(value: str) -> str:
-    """Text a spreadsheet will show, never run: "=HYPERLINK(…)" typed as a name stays text."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    """Text a spreadsheet opening a CSV will show, never run: "=HYPERLINK(…)" typed as a
+    name stays text, and so does a phone number "+359 …". The importer takes the apostrophe
+    off again (``spreadsheet_value``)."""
+    return "'" + value if value[:1] in FORMULA_STARTS else value
+
+
+def spreadsheet_value(value: str) -> str:
+    """A CSV cell as it was before ``spreadsheet_safe``: an export imports unchanged."""
+    return value[1:] if value[:1] == "'" and value[1:2] in FORMULA_STARTS else value
+
+
+def text_row(sheet, values) -> list:
+    """Workbook cells that hold each value as text, whatever it starts with ("=", "+"): an
+    Excel cell typed as text is never a formula, so it needs no apostrophe."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    cells = []
+    for value in values:
+        if isinstance(value, str):
+            # control characters (pasted from other programs) would make the file unreadable
+            cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+            cell.data_type = "s"
+        else:
+            cell = WriteOnlyCell(sheet, value=value)
+        cells.append(cell)
+    return cells
 
 
 def export_csv(filters: ContactFilters) -> bytes:
@@ -292,15 +320,12 @@ def export_csv(filters: ContactFilters) -> bytes:
 def export_xlsx(filters: ContactFilters) -> bytes:
     """The same columns as the CSV, as an Excel workbook written row by row."""
     from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("contacts")
     sheet.append(EXPORT_COLUMNS)
     for row in export_rows(filters):
-        # control characters (pasted from other programs) would make the file unreadable;
-        # removed first, so one cannot hide a formula behind them
-        sheet.append([spreadsheet_safe(ILLEGAL_CHARACTERS_RE.sub("", cell)) for cell in row])
+        sheet.append(text_row(sheet, row))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

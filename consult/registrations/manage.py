@@ -26,6 +26,7 @@ from consult.directory.services import (
     spreadsheet_safe,
     stakeholder_type_choices,
     stakeholder_types,
+    text_row,
 )
 from consult.events.manage import require_manager
 from consult.events.models import Meeting, Series
@@ -136,7 +137,7 @@ def export_xlsx(meeting_id=None, series_id=None):
     sheet = workbook.create_sheet(_("Registrations")[:31])
     sheet.append(services.EXPORT_COLUMNS)
     for row in services.export_rows(ids, _filters()):
-        sheet.append([spreadsheet_safe(str(cell)) for cell in row])
+        sheet.append(text_row(sheet, [str(cell) for cell in row]))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return download(buffer.getvalue(), XLSX, _export_name(meeting, series, "xlsx"))

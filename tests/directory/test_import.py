@@ -329,3 +329,44 @@ def test_the_directory_export_imports_back_with_its_tags(client, auth, db):
     db.session.expire_all()
     assert db.session.scalar(sa.select(Contact.tags).where(
         Contact.email == "ana@example.bg")) == ["Медиатори", "Видин", "Ромски общности"]
+
+
+def test_an_export_with_phone_numbers_imports_back_unchanged(client, auth, db):
+    """The CSV's apostrophe before "+359…" (so Excel shows it, never runs it) comes off
+    again on import: nothing to change, nothing stored with an apostrophe."""
+    organizer(auth)
+    dash = Organisation(name="-Тире ООД")
+    db.session.add(Contact(name="Ана Стоянова", email="ana@example.bg", phone="+359 2 940 1234",
+                           position="=експерт", organisation=dash))
+    db.session.commit()
+    exported = client.get("/manage/directory/export.csv").data.decode("utf-8-sig")
+    assert "'+359 2 940 1234" in exported and "'-Тире ООД" in exported
+    review = upload(client, exported.encode("utf-8-sig"), "contacts.csv")
+    page = client.get(review + "&lang=en").get_data(as_text=True)
+    assert "Left as they are: 1" in page and "no changes" in page
+    confirm(client, review)
+    db.session.expire_all()
+    contact = db.session.scalar(sa.select(Contact))
+    assert (contact.phone, contact.position, contact.organisation.name) == (
+        "+359 2 940 1234", "=експерт", "-Тире ООД")
+    assert count(db, Organisation) == 1
+
+
+def test_a_new_organisation_or_type_is_a_change_the_preview_names(client, auth, db):
+    organizer(auth)
+    db.session.add(Contact(name="Ана Стоянова", email="ana@example.bg",
+                           organisation=Organisation(name="Община Видин")))
+    db.session.commit()
+    same = "name,email,organisation\nАна Стоянова,ana@example.bg,ОБЩИНА ВИДИН\n"
+    page = client.get(upload(client, same.encode(), "a.csv") + "&lang=en").get_data(
+        as_text=True)
+    assert "no changes" in page
+    moved = "name,email,organisation,type\nАна Стоянова,ana@example.bg,Община Лом,municipality\n"
+    review = upload(client, moved.encode(), "b.csv")
+    page = client.get(review + "&lang=en").get_data(as_text=True)
+    assert "Updated: 1" in page and "changes: Organisation, Stakeholder type" in page
+    confirm(client, review)
+    db.session.expire_all()
+    contact = db.session.scalar(sa.select(Contact))
+    assert contact.organisation.name == "Община Лом"
+    assert contact.stakeholder_type.code == "municipality"

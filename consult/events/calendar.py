@@ -146,11 +146,18 @@ def build_calendar(
     include_online_link: bool = False,
     attendee: tuple[str, str] | None = None,
     locale: str | None = None,
+    sequence_offset: int = 0,
 ) -> bytes:
+    """The meetings as iCalendar. A CANCEL says STATUS:CANCELLED (RFC 5546 §3.2.5), so a
+    calendar removes the event; ``sequence_offset`` raises the SEQUENCE of a person's own
+    messages (their registration's ``calendar_sequence``)."""
     meetings = list(meetings)
 
     def build() -> bytes:
         events = [meeting_values(m, include_online_link) for m in meetings]
+        if method == "CANCEL" or sequence_offset:
+            events = [(*v[:3], v[3] + sequence_offset, v[4],
+                       "CANCELLED" if method == "CANCEL" else v[5], *v[6:]) for v in events]
         if attendee is not None:  # personal: not worth keeping
             return _serialize(events, name, method, attendee)
         key = (method, name, current_language(), tuple(events))

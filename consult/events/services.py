@@ -84,6 +84,7 @@ class Recipient:
     email: str
     name: str
     locale: str
+    calendar_sequence: int = 0  # added to the meeting's in their calendar messages
 
 
 # Registrations plug in here: each provider returns the people to tell about a meeting change.
@@ -163,6 +164,7 @@ def notify_meeting_changed(meeting: Meeting, kinds: list[ChangeKind], change: Me
             include_online_link=True,
             attendee=(person.email, person.name),
             locale=person.locale,
+            sequence_offset=person.calendar_sequence,
         )
         queue_mail(
             to=person.email,

@@ -92,6 +92,10 @@ class Registration(db.Model):
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # added to the meeting's SEQUENCE in this person's calendar messages, and raised with
+    # each status mail that carries one: their calendar takes a seat given up (CANCEL) and
+    # one taken again (REQUEST) in order, though the meeting itself did not change
+    calendar_sequence: Mapped[int] = mapped_column(default=0, server_default="0")
 
     meeting: Mapped[Meeting] = relationship()
     contact: Mapped[Contact | None] = relationship()

@@ -70,9 +70,10 @@ def _seats_taken(meeting: Meeting) -> int:
 
 def _registered_people(meeting: Meeting):
     rows = db.session.execute(sa.select(
-        Registration.email, Registration.name, Registration.locale).where(
+        Registration.email, Registration.name, Registration.locale,
+        Registration.calendar_sequence).where(
         Registration.meeting_id == meeting.id, Registration.status.in_(ACTIVE_STATUSES)))
-    return [events.Recipient(email, name, locale) for email, name, locale in rows]
+    return [events.Recipient(*row) for row in rows]
 
 
 def install_hooks() -> None:
@@ -314,13 +315,17 @@ def send_status_mail(registration: Registration, promoted: bool = False,
     meeting = registration.meeting
     locale = registration.locale if registration.locale in CONTENT_LANGUAGES else "en"
     subject = SUBJECTS[registration.status]
+    if _calendar_method(registration.status, had_seat) is not None:
+        # later than anything their calendar holds of this meeting from us
+        registration.calendar_sequence = (registration.calendar_sequence or 0) + 1
     queue_prepared_later(
         to=registration.email,
         to_name=registration.name,
         locale=locale,
         preparer="registrations.status",
         args={"registration_id": registration.id, "status": registration.status.value,
-              "promoted": promoted, "had_seat": had_seat},
+              "promoted": promoted, "had_seat": had_seat,
+              "calendar_sequence": registration.calendar_sequence},
         subject=lambda: subject % {"title": meeting.display_title},
         sender=sender_for(meeting.series),
         reply_to=meeting.series.reply_to if meeting.series and meeting.series.reply_to else None,
@@ -328,9 +333,17 @@ def send_status_mail(registration: Registration, promoted: bool = False,
     )
 
 
+def _calendar_method(status: RegistrationStatus, had_seat: bool) -> str | None:
+    """The calendar entry a status mail carries: the meeting with a seat, its removal when
+    the seat is given up (cancelled, rejected, moved to the waiting list), else none."""
+    if status is RegistrationStatus.CONFIRMED:
+        return "REQUEST"
+    return "CANCEL" if had_seat else None
+
+
 @preparer("registrations.status")
 def prepare_status_mail(registration_id: int, status: str, promoted: bool = False,
-                        had_seat: bool = False) -> Prepared:
+                        had_seat: bool = False, calendar_sequence: int = 0) -> Prepared:
     """The status mail's body, with a calendar entry where one belongs: REQUEST with the
     person as attendee when they have a seat, CANCEL when they gave it up; the check-in QR
     code with a seat. ``status`` is the one the mail was queued for, even if it changed
@@ -344,11 +357,11 @@ def prepare_status_mail(registration_id: int, status: str, promoted: bool = Fals
     status = RegistrationStatus(status)
     locale = registration.locale if registration.locale in CONTENT_LANGUAGES else "en"
     attachments = []
-    if status is RegistrationStatus.CONFIRMED or (
-            status is RegistrationStatus.CANCELLED and had_seat):
-        method = "REQUEST" if status is RegistrationStatus.CONFIRMED else "CANCEL"
+    method = _calendar_method(status, had_seat)
+    if method is not None:
         ics = build_calendar([meeting], method=method, include_online_link=True,
-                             attendee=(registration.email, registration.name), locale=locale)
+                             attendee=(registration.email, registration.name), locale=locale,
+                             sequence_offset=calendar_sequence)
         attachments.append(Attachment("meeting.ics", f"text/calendar; method={method}", ics))
     if status is RegistrationStatus.CONFIRMED:
         attachments.append(Attachment("check-in.png", "image/png", checkin_code(registration)))

@@ -268,7 +268,8 @@ def calendar(token):
         abort(404)
     body = build_calendar([registration.meeting], method="REQUEST", include_online_link=True,
                           attendee=(registration.email, registration.name),
-                          locale=registration.locale)
+                          locale=registration.locale,
+                          sequence_offset=registration.calendar_sequence)
     return private_response(download(body, "text/calendar; charset=utf-8; method=REQUEST",
                                      "meeting.ics"))
 

@@ -146,6 +146,8 @@ def test_a_change_of_time_reaches_the_registered_with_a_higher_sequence(client, 
     meeting = open_meeting()
     register(client, meeting, "Ана", "ana@example.bg")
     deliver_pending()
+    [confirmation] = smtp_server.to("ana@example.bg")
+    confirmed = int(calendar_of(confirmation).vevent.sequence.value)
     smtp_server.clear()
     apply_meeting_changes(meeting, {"starts_at": meeting.starts_at + timedelta(hours=1),
                                     "ends_at": meeting.ends_at + timedelta(hours=1)}, None)
@@ -154,7 +156,33 @@ def test_a_change_of_time_reaches_the_registered_with_a_higher_sequence(client, 
     [update] = smtp_server.to("ana@example.bg")
     calendar = calendar_of(update)
     assert calendar.method.value == "REQUEST"
-    assert int(calendar.vevent.sequence.value) == 1
+    assert int(calendar.vevent.sequence.value) == confirmed + 1
+
+
+def test_a_seat_given_up_and_taken_again_reaches_the_calendar_in_order(client, db,
+                                                                       smtp_server):
+    """Each calendar message of a registration is newer than the one before (SEQUENCE), and
+    one that gives up the seat says STATUS:CANCELLED, so calendars remove the event."""
+    from consult.registrations import services
+
+    meeting = open_meeting()
+    token = register(client, meeting, "Ана", "ana@example.bg").headers["Location"].split(
+        "/r/")[1].split("/")[0]
+    assert post_form(client, f"/r/{token}/cancel", {}).status_code == 302
+    register(client, meeting, "Ана", "ana@example.bg")
+    download = vobject.readOne(client.get(f"/r/{token}/meeting.ics").get_data(as_text=True))
+    registration = db.session.scalar(sa.select(Registration))
+    services.reject(registration, "Местата са за общини.")
+    db.session.commit()
+    deliver_pending()
+    calendars = [calendar_of(m) for m in smtp_server.to("ana@example.bg")]
+    assert [(c.method.value, c.vevent.status.value) for c in calendars] == [
+        ("REQUEST", "CONFIRMED"), ("CANCEL", "CANCELLED"), ("REQUEST", "CONFIRMED"),
+        ("CANCEL", "CANCELLED")]
+    sequences = [int(c.vevent.sequence.value) for c in calendars]
+    assert sequences == sorted(set(sequences))  # each one higher than the one before
+    assert len({c.vevent.uid.value for c in calendars}) == 1
+    assert download.vevent.sequence.value == str(sequences[2])  # as the last REQUEST
 
 
 def test_register_again_is_for_those_who_cancelled_not_those_refused(app, db):

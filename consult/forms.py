@@ -103,5 +103,16 @@ def page_number() -> int:
     return min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
 
 
+def paginate(query, per_page: int):
+    """The ?page= of ``query``; past the last page, the last page (not an empty list that
+    would read as "nothing here yet")."""
+    from consult.extensions import db
+
+    page = db.paginate(query, page=page_number(), per_page=per_page, error_out=False)
+    if not page.items and page.page > 1 and page.total:
+        page = db.paginate(query, page=page.pages, per_page=per_page, error_out=False)
+    return page
+
+
 class ConfirmForm(BaseForm):
     """An empty form: a POST with its CSRF token confirms an action."""

@@ -202,3 +202,21 @@ def test_mail_greetings_follow_the_persons_gender(app, language, woman, man, uns
         assert greeting(name, "male") == man
         assert greeting(name, Gender.UNDISCLOSED) == greeting(name, Gender.OTHER) == unsaid
         assert greeting(name) == unsaid
+
+
+@pytest.mark.parametrize("language", ["bg", "mk", "sq", "en"])
+def test_a_long_date_ending_a_sentence_gets_one_full_stop(app, language):
+    """A Bulgarian or Macedonian long date ends in "г.": the sentence adds no second stop."""
+    from datetime import date
+
+    from flask_babel import force_locale, format_date, gettext
+
+    with app.test_request_context(), force_locale(language):
+        day = format_date(date(2020, 6, 30), "long")
+        sentences = [
+            gettext("The membership of %(name)s ends on %(day)s.", name="Ана", day=day),
+            gettext("The term of %(name)s ends on %(day)s.", name="ЗМК", day=day),
+            gettext("The institution is added; the previous term ends on %(day)s.", day=day),
+        ]
+    for sentence in sentences:
+        assert sentence.endswith(day.rstrip(".") + ".") and ".." not in sentence, sentence

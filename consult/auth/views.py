@@ -16,7 +16,7 @@ from consult.auth.forms import (
 )
 from consult.auth.models import User, UserRole
 from consult.extensions import db
-from consult.forms import page_number, select_choices
+from consult.forms import paginate, select_choices
 from consult.i18n import current_language, prefer_language
 from consult.security import any_role_may_post, limit_posts, public, roles_required, safe_next
 
@@ -144,7 +144,7 @@ def users():
         query = query.where(
             sa.or_(sa.func.lower(User.email).like(pattern), sa.func.lower(User.name).like(pattern))
         )
-    page = db.paginate(query, page=page_number(), per_page=USERS_PER_PAGE, error_out=False)
+    page = paginate(query, USERS_PER_PAGE)
     return render_template("auth/users.html", page=page, search=search)
 
 

@@ -15,7 +15,7 @@ from consult.directory.forms import ContactForm, ImportForm, OrganisationForm, c
 from consult.directory.models import Contact, Gender, ImportBatch, Organisation
 from consult.extensions import db
 from consult.files import XLSX, download
-from consult.forms import ConfirmForm, page_number
+from consult.forms import ConfirmForm, paginate
 from consult.security import roles_required
 
 bp = Blueprint("directory", __name__, url_prefix="/manage/directory")
@@ -43,8 +43,7 @@ def _filters() -> services.ContactFilters:
 @bp.route("/")
 def contacts():
     filters = _filters()
-    page = db.paginate(services.contacts_query(filters), page=page_number(), per_page=PER_PAGE,
-                       error_out=False)
+    page = paginate(services.contacts_query(filters), PER_PAGE)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Contact).where(
         Contact.archived_at.is_(None)))
     organisation_id = services.parse_id(filters.organisation)
@@ -233,8 +232,7 @@ def _organisation_filters() -> services.OrganisationFilters:
 @bp.route("/organisations/")
 def organisations():
     filters = _organisation_filters()
-    page = db.paginate(services.organisations_query(filters), page=page_number(),
-                       per_page=PER_PAGE, error_out=False)
+    page = paginate(services.organisations_query(filters), PER_PAGE)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Organisation).where(
         Organisation.archived_at.is_(None)))
     return render_template(

@@ -24,7 +24,7 @@ from consult.events.models import (
 )
 from consult.extensions import db
 from consult.files import download, file_response
-from consult.forms import page_number
+from consult.forms import paginate
 from consult.groups.models import WorkingGroup
 from consult.i18n import localized_language, prefer_language
 from consult.security import public
@@ -78,8 +78,7 @@ def index():
 @public_cache
 def meetings():
     filters = _filters_from_request()
-    page = db.paginate(services.public_meetings_query(filters), page=page_number(),
-                       per_page=PER_PAGE, error_out=False)
+    page = paginate(services.public_meetings_query(filters), PER_PAGE)
     return render_template(
         "events/meetings.html", page=page, filters=filters, series=_public_series(),
         groups=_public_groups(), regions=services.public_regions(),

@@ -21,7 +21,7 @@ from consult.events.forms import fill_language_fields, home_defaults, language_v
 from consult.events.models import DOCUMENT_TYPE_LABELS, Meeting
 from consult.events.services import slugify, unique_slug, visible_to
 from consult.extensions import db
-from consult.forms import ConfirmForm, page_number
+from consult.forms import ConfirmForm, paginate
 from consult.groups import services
 from consult.groups.forms import (
     ConclusionsForm,
@@ -87,7 +87,7 @@ def _labels():
 @bp.route("/manage/groups/")
 def manage_groups():
     query = visible_to(current_user, WorkingGroup, group_managers).order_by(WorkingGroup.id)
-    page = db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False)
+    page = paginate(query, PER_PAGE)
     ids = [g.id for g in page.items]
     members = {}
     if ids:
@@ -175,7 +175,7 @@ def manage_group(group_id):
     show_all = request.args.get("all") == "1"
     query = services.all_memberships_query(group) if show_all else \
         services.members_query(group, day)
-    page = db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False)
+    page = paginate(query, PER_PAGE)
     documents = services.group_documents(group, include_internal=True)
     return render_template(
         "groups/manage_group.html", group=group, day=day, day_form=day_form,
@@ -317,8 +317,7 @@ def add_member(group_id):
         results = None
         current = set()
         if q:
-            results = db.paginate(contacts_query(ContactFilters(q=q)), page=page_number(),
-                                  per_page=SEARCH_PER_PAGE, error_out=False)
+            results = paginate(contacts_query(ContactFilters(q=q)), SEARCH_PER_PAGE)
             current = services.current_member_ids(
                 group, services.group_today(group), [c.id for c in results.items])
         return render_template("groups/member_search.html", group=group, q=q,

@@ -23,7 +23,7 @@ from consult.directory.services import regions, stakeholder_types
 from consult.events.manage import require_manager
 from consult.events.models import Meeting, MeetingStatus, Series
 from consult.extensions import csrf, db
-from consult.forms import ConfirmForm, page_number
+from consult.forms import ConfirmForm, paginate
 from consult.groups.models import WorkingGroup
 from consult.i18n import CONTENT_LANGUAGES, prefer_language
 from consult.invitations import services
@@ -108,7 +108,7 @@ def invite(meeting_id=None, series_id=None):
                                             batch=batch.id))
                 return redirect(url_for("invitations.batch_page", invitation_batch_id=batch.id))
     query = services.audience_query(audience)
-    page = db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False)
+    page = paginate(query, PER_PAGE)
     already = set()
     if meetings and page.items:
         owner = Invitation.organisation_id if audience.organisations else Invitation.contact_id
@@ -206,8 +206,7 @@ def dashboard(meeting_id):
     status = request.args.get("status", "")
     if status not in {s.value for s in InvitationStatus}:
         status = ""
-    page = db.paginate(services.invitations_query(meeting, status), page=page_number(),
-                       per_page=PER_PAGE, error_out=False)
+    page = paginate(services.invitations_query(meeting, status), PER_PAGE)
     page_rows = db.session.execute(
         services.invitations_query(meeting, status).limit(PER_PAGE)
         .offset((page.page - 1) * PER_PAGE)).all()
@@ -275,6 +274,8 @@ def unsubscribe_page(token):
     who = services.unsubscriber(token)
     if who is None:
         abort(404)
+    # in the language the invitations reached them in, whatever browser opens the link
+    prefer_language(getattr(who, "language", None))
     if request.method == "POST":
         services.unsubscribe(who)
         db.session.commit()

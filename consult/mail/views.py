@@ -3,7 +3,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 
 from consult.extensions import db
-from consult.forms import page_number
+from consult.forms import paginate
 from consult.mail.models import OutboxMessage, OutboxStatus
 from consult.mail.services import outbox_counts, retry
 from consult.security import roles_required
@@ -23,7 +23,7 @@ def outbox():
             query = query.where(OutboxMessage.status == OutboxStatus(status))
         except ValueError:
             abort(404)
-    page = db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False)
+    page = paginate(query, PER_PAGE)
     return render_template(
         "outbox/list.html",
         page=page,

@@ -32,7 +32,7 @@ from consult.events.manage import require_manager
 from consult.events.models import Meeting, Series
 from consult.extensions import db
 from consult.files import XLSX, download
-from consult.forms import BaseForm, ConfirmForm, max_length, page_number, required, strip
+from consult.forms import BaseForm, ConfirmForm, max_length, paginate, required, strip
 from consult.i18n import current_language
 from consult.mail.services import queue_mail
 from consult.registrations import services
@@ -84,8 +84,7 @@ def _scope(meeting_id=None, series_id=None) -> tuple[Meeting | None, Series | No
 def registrations(meeting_id=None, series_id=None):
     meeting, series, ids = _scope(meeting_id, series_id)
     filters = _filters()
-    page = db.paginate(services.registrations_query(ids, filters), page=page_number(),
-                       per_page=PER_PAGE, error_out=False)
+    page = paginate(services.registrations_query(ids, filters), PER_PAGE)
     present = set(db.session.scalars(sa.select(Attendance.registration_id).where(
         Attendance.registration_id.in_([r.id for r in page.items]))))
     active = Registration.status.in_([s for s in RegistrationStatus

@@ -18,7 +18,7 @@ from datetime import date
 
 from babel.dates import format_date
 from flask import render_template, url_for
-from flask_babel import force_locale, ngettext
+from flask_babel import force_locale, ngettext, pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -175,7 +175,8 @@ def named_members_sheet(record: Record) -> Sheet:
     rows = [[m.name, m.organisation or "—", str(MEMBERSHIP_ROLE_LABELS[m.role]),
              _day(m.starts_on), _day(m.ends_on)] for m in record.members.named]
     return Sheet("members_named", _("Members who agreed to be named"), _("Named members"),
-                 [_("Name"), _("Organisation"), _("Role"), _("From"), _("Until")], rows,
+                 [pgettext("person", "Name"), _("Organisation"), _("Role"), _("From"),
+                  _("Until")], rows,
                  numeric_from=5, wide=(1,),
                  note=_("Other members are counted above, not named: they did not agree to "
                         "appear on public pages.") if rows else

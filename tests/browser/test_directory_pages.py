@@ -81,3 +81,23 @@ def test_organisation_tag_and_merge_pages_are_accessible(page, live_server, db):
     page.wait_for_load_state()
     assert page.url.endswith(f"/manage/directory/contacts/{keep.id}")
     assert page.input_value("#position") == "експерт"
+
+
+def test_a_working_groups_management_page_fits_a_phone(phone, live_server, db):
+    """The members table scrolls inside its box: the hidden names in its action links
+    (for screen readers) must not widen the page."""
+    from tests.factories import make_contact, make_group, make_member, make_organisation
+
+    admin = make_user(role="admin", email="maria@example.bg", locale="bg")
+    group = make_group(managers=[admin], name={"bg": "Секторна работна група за ромите"})
+    ministry = make_organisation("Министерство на труда и социалната политика")
+    for n in range(4):
+        make_member(group, make_contact(f"Александра Константинова-Петрова {n}",
+                                        organisation=ministry), organisation=ministry)
+    db.session.commit()
+    sign_in(phone, live_server, "maria@example.bg")
+    phone.goto(f"{live_server}/manage/groups/{group.id}/")
+    assert "Александра Константинова-Петрова 0" in phone.content()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    assert axe_violations(phone) == []
+    screenshot(phone, "group-manage-phone")

@@ -227,3 +227,16 @@ def test_a_contact_page_shows_their_registrations_and_seats(client, auth, db):
     page = client.get(f"/manage/directory/contacts/{ana.id}?lang=en").get_data(as_text=True)
     assert "Среща във Видин" in page and "confirmed · attended" in page
     assert "Работна група по образование" in page and "Jan 1, 2020 – …" in page
+
+
+def test_a_page_past_the_end_shows_the_last_page_not_an_empty_directory(client, auth, db):
+    from consult.directory.views import PER_PAGE
+
+    organizer(auth)
+    for n in range(PER_PAGE + 1):
+        make_contact(f"Контакт {n:03d}", f"c{n}@example.bg")
+    db.session.commit()
+    page = client.get("/manage/directory/?page=999&lang=en").get_data(as_text=True)
+    assert "The directory is empty" not in page
+    assert f"Контакт {PER_PAGE:03d}" in page
+    assert "Контакт 000" not in page  # the last page, not the first

@@ -239,7 +239,16 @@ def test_group_documents_with_a_call_for_members(client, auth, db):
     assert post_form(client, url, {
         "type": "work_plan", "title": "Програма за работа за 2020", "year": "2020",
         "language": "mk", "url": "https://example.org/plan.pdf"}).status_code == 302  # internal
+    # a file sent with a form that needs correcting: the page says to choose it again
     token = csrf_token(client, url)
+    response = client.post(url + "?lang=en", data={
+        "csrf_token": token, "type": "rules_of_procedure", "title": "", "year": "2019",
+        "language": "mk", "public": "y", "file": (io.BytesIO(PDF), "Деловник.pdf")},
+        content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Choose “Деловник.pdf” again: a browser does not keep a chosen file" in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Document)) == 2
     response = client.post(url, data={
         "csrf_token": token, "type": "rules_of_procedure", "title": "Деловник", "year": "2019",
         "language": "mk", "public": "y", "file": (io.BytesIO(PDF), "Деловник.pdf")},

@@ -277,6 +277,12 @@ def test_excluded_and_unsubscribed_people_are_left_out(client, app, organizer, d
     # one click in the mail program (RFC 8058): no form, no session
     message = smtp_server.messages[0]
     unsubscribe_url = urlsplit(message["List-Unsubscribe"].strip().strip("<>")).path
+    # the page speaks the contact's language, not the browser's
+    address = message["To"].addresses[0].addr_spec
+    language = db.session.scalar(sa.select(Contact.language).where(Contact.email == address))
+    assert language in ("bg", "mk")
+    page = app.test_client().get(unsubscribe_url, headers={"Accept-Language": "en"})
+    assert f'<html lang="{language}">' in page.get_data(as_text=True)
     response = app.test_client().post(unsubscribe_url,
                                       data={"List-Unsubscribe": "One-Click"})
     assert response.status_code == 204

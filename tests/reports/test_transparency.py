@@ -168,6 +168,9 @@ def test_the_html_document(client, world):
     html = response.get_data(as_text=True)
     assert html.startswith("<!doctype html>") and '<html lang="mk">' in html
     assert "Секторска работна група за интеграција на Ромите" in html
+    # the named members' column names people, not organisations
+    assert re.search(r"Членови што се согласиле да бидат наведени поименично.*?<th[^>]*>Име и "
+                     r"презиме</th>", html, re.S)
     assert "Ана Петрова" in html and "Горан Стојанов" in html
     for hidden in NEVER_SHOWN:
         assert hidden not in html, hidden

@@ -289,6 +289,20 @@ def certificate(token):
                                      "application/pdf", "certificate.pdf"))
 
 
+def _correct_directory(registration) -> None:
+    """A person correcting their own name, position or phone corrects the directory's record
+    of them too (theirs: the same address), so the next invitation and its prefilled form do
+    not bring the old ones back."""
+    contact = registration.contact
+    if contact is None or (contact.email or "").lower() != registration.email.lower():
+        return
+    contact.name = registration.name
+    for name in ("position", "phone"):
+        if getattr(registration, name):
+            setattr(contact, name, getattr(registration, name))
+    contact.refresh_search()
+
+
 @bp.route("/r/<token>/edit", methods=["GET", "POST"])
 @public
 @limit_posts(public_form_limit)
@@ -308,6 +322,7 @@ def edit(token):
             setattr(registration, name, getattr(form, name).data or "")
         registration.publish_consent = form.publish_consent.data
         registration.refresh_search()
+        _correct_directory(registration)
         db.session.commit()
         flash(_("Your details are saved."), "success")
         return redirect(url_for("registrations.manage", token=token))

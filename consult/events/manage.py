@@ -333,13 +333,20 @@ def edit_meeting(meeting_id):
     if request.method == "GET":
         _fill_meeting_form(form, meeting)
     if form.validate_on_submit():
-        kinds = services.apply_meeting_changes(meeting, _meeting_values(form), current_user)
+        values = _meeting_values(form)
+        # first, so the change mail's calendar entry already has the agenda's new times
+        shifted = services.shift_agenda(meeting, values)
+        kinds = services.apply_meeting_changes(meeting, values, current_user)
         db.session.commit()
         if kinds:
             flash(_("The meeting is saved. Everyone registered will receive the change."),
                   "success")
         else:
             flash(_("The meeting is saved."), "success")
+        if shifted:
+            flash(_("The agenda moved with the meeting: it begins at %(time)s.",
+                    time=min(i.starts_at for i in meeting.agenda if i.starts_at).strftime(
+                        "%H:%M")), "info")
         return redirect(url_for("events.manage_meeting", meeting_id=meeting.id))
     owner = meeting.series or meeting.group
     return render_template("events/meeting_form.html", form=form, meeting=meeting, owner=owner)

@@ -135,6 +135,26 @@ def apply_meeting_changes(meeting: Meeting, values: dict, by: User | None) -> li
     return kinds
 
 
+def shift_agenda(meeting: Meeting, values: dict) -> int:
+    """Move the timed agenda items with the meeting's start, before ``values`` are set: an
+    agenda that began at 10:00 with a meeting moved from 10:00 to 11:00 begins at 11:00.
+    Returns the minutes moved (0: nothing moved; also when an item would leave its day,
+    where the organizer has to decide)."""
+    if meeting.id is None or "starts_at" not in values or not any(
+            item.starts_at for item in meeting.agenda):
+        return 0
+    zone = ZoneInfo(values.get("timezone") or meeting.timezone)
+    old, new = meeting.local_start, values["starts_at"].astimezone(zone)
+    shift = (new.hour * 60 + new.minute) - (old.hour * 60 + old.minute)
+    moved = {item: item.starts_at.hour * 60 + item.starts_at.minute + shift
+             for item in meeting.agenda if item.starts_at}
+    if not shift or not all(0 <= minutes < 24 * 60 for minutes in moved.values()):
+        return 0
+    for item, minutes in moved.items():
+        item.starts_at = time(minutes // 60, minutes % 60)
+    return shift
+
+
 def record_change(meeting: Meeting, kinds: list[ChangeKind], by: User | None) -> MeetingChange:
     meeting.sequence += 1
     change = MeetingChange(

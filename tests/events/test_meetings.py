@@ -177,6 +177,15 @@ def test_moving_a_published_meeting_records_and_mails_the_change(client, auth, d
     organizer = make_user(email="maria@example.bg")
     series = make_series(managers=[organizer], disclaimer={"bg": "Отговорност на изпълнителя."})
     meeting = make_meeting(series, status=MeetingStatus.PUBLISHED, venue="Варна")
+    from datetime import time
+
+    from consult.events.models import AgendaItem
+
+    meeting.agenda.extend([
+        AgendaItem(position=1, starts_at=time(10, 0), title={"bg": "Откриване"}),
+        AgendaItem(position=2, starts_at=time(10, 30), title={"bg": "Дискусия"}),
+        AgendaItem(position=3, title={"bg": "Разни"})])
+    db.session.commit()
 
     def provider(m):
         return [services.Recipient("elena@example.bg", "Елена Петрова", "bg")] if m.id == \
@@ -190,8 +199,12 @@ def test_moving_a_published_meeting_records_and_mails_the_change(client, auth, d
                   edit_form(meeting, title_bg="Нов заглавие"))
         db.session.refresh(meeting)
         assert meeting.sequence == 0
-        post_form(client, f"/manage/meetings/{meeting.id}/edit",
-                  edit_form(meeting, start_time="11:00", end_time="14:00", venue="Русе"))
+        response = post_form(client, f"/manage/meetings/{meeting.id}/edit?lang=en",
+                             edit_form(meeting, start_time="11:00", end_time="14:00",
+                                       venue="Русе"), follow_redirects=True)
+        # the agenda moves with the meeting, and the organizer is told
+        assert "The agenda moved with the meeting: it begins at 11:00." in \
+            response.get_data(as_text=True)
     finally:
         services.RECIPIENT_PROVIDERS.remove(provider)
     db.session.refresh(meeting)
@@ -211,6 +224,8 @@ def test_moving_a_published_meeting_records_and_mails_the_change(client, auth, d
     ics = attachment.get_content()
     assert "SEQUENCE:1" in ics and "METHOD:REQUEST" in ics
     assert "DTSTART;TZID=Europe/Sofia:20201102T110000" in ics
+    assert [item.starts_at for item in meeting.agenda] == [time(11, 0), time(11, 30), None]
+    assert "11:00 Откриване" in ics and "10:00" not in ics  # the calendar has the new times
 
 
 def test_changes_before_publication_are_silent(client, auth, db):
@@ -409,3 +424,21 @@ def test_drafts_can_be_deleted_after_confirmation_published_meetings_cannot(clie
     post_form(client, f"/manage/meetings/{published_id}/delete", {},
               form_page=f"/manage/meetings/{published_id}/")
     assert db.session.get(Meeting, published_id) is not None
+
+
+def test_an_agenda_that_would_leave_its_day_stays_for_the_organizer(db):
+    from datetime import time, timedelta
+
+    from consult.events.models import AgendaItem
+
+    meeting = make_meeting(make_series(), status=MeetingStatus.PUBLISHED)
+    meeting.agenda.extend([AgendaItem(position=1, starts_at=time(10, 0), title={"bg": "А"}),
+                           AgendaItem(position=2, starts_at=time(23, 30), title={"bg": "Б"})])
+    db.session.commit()
+    later = {"starts_at": meeting.starts_at + timedelta(hours=1),
+             "ends_at": meeting.ends_at + timedelta(hours=1)}
+    assert services.shift_agenda(meeting, later) == 0
+    assert [i.starts_at for i in meeting.agenda] == [time(10, 0), time(23, 30)]
+    earlier = {"starts_at": meeting.starts_at - timedelta(minutes=30)}
+    assert services.shift_agenda(meeting, earlier) == -30
+    assert [i.starts_at for i in meeting.agenda] == [time(9, 30), time(23, 0)]

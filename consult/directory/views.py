@@ -359,7 +359,13 @@ def review_import(batch_id):
         on_existing=on_existing, unknown=unknown, confirm=confirm,
         separator=SEPARATORS.get(parsed.delimiter, parsed.delimiter),
         done=_import_counts(batch.summary or {}) if batch.applied_at else "",
+        new_rows_shown=NEW_ROWS_SHOWN,
     )
+
+
+# new contacts listed in an import's preview: enough to check the columns landed right, not
+# ten thousand table rows
+NEW_ROWS_SHOWN = 200
 
 
 # a CSV's separator by name: a bare "," or ";" in a sentence is hard to read

@@ -185,6 +185,7 @@ def manage_group(group_id):
         meetings=services.group_meetings(group),
         documents=services.documents_by_year(documents),
         manager=can_manage(current_user, group), confirm=ConfirmForm(),
+        record_years=group_years(group.id) if group.public else [],
     )
 
 

@@ -59,6 +59,13 @@ def test_preview_shows_every_rejected_row_and_writes_nothing(client, auth, db):
 def test_confirmed_import_writes_contacts_with_normalised_genders(client, auth, db):
     organizer(auth)
     review = upload(client, DATA.read_bytes(), "bg-stakeholders.csv")
+    # the new contacts can be looked at before importing: the first 200 of 234
+    page = client.get(review + "&lang=en").get_data(as_text=True)
+    listed = page[page.index("New contacts (234)"):page.index("</details>")]
+    assert "The first 200 of 234 are listed." in listed
+    assert listed.count("<tr><td>") == 200
+    assert "nadezhda.marinova@oa-vidin.example.bg" in listed
+    assert "Областна администрация Видин" in listed
     response = confirm(client, review)
     assert response.status_code == 302
     assert count(db, Contact) == 234

@@ -179,3 +179,14 @@ def test_the_html_document(client, world):
     assert "Преглед на индикаторите" in html
     assert 'href="http://localhost/groups/roma-swg/2020/transparency"' in html
     assert "<script" not in html and "style" not in html
+
+
+def test_the_group_managers_page_leads_to_the_records(client, auth, db, world):
+    from consult.groups.models import WorkingGroup
+    from tests.factories import make_user
+
+    make_user(role="admin", email="admin@example.bg")
+    auth.login("admin@example.bg")
+    group = db.session.scalar(sa.select(WorkingGroup).where(WorkingGroup.slug == "roma-swg"))
+    page = client.get(f"/manage/groups/{group.id}/?lang=en").get_data(as_text=True)
+    assert 'href="/groups/roma-swg/2020/transparency">2020</a>' in page

@@ -181,6 +181,15 @@ class Row:
     current: sa.Row | None = None  # the stored values of that contact
     type_id: int | None = None
     tags: list[str] = field(default_factory=list)
+    phone_key: tuple[str, str] | None = None  # (name, digits) of a row without an address
+
+
+def phone_key(name: str, phone: str) -> tuple[str, str] | None:
+    """How a contact without an e-mail address is recognised: the same name and the same
+    phone number, whatever its spacing ("+359 88 123" is "35988123"); None without a number
+    long enough to tell people apart."""
+    digits = re.sub(r"\D", "", phone or "")
+    return (" ".join(name.split()).casefold(), digits) if len(digits) >= 6 else None
 
 
 @dataclass
@@ -267,12 +276,33 @@ def _chunks(values: list, size: int = _CHUNK):
         yield values[start:start + size]
 
 
+def _existing_without_address(keys: set[tuple[str, str]]) -> dict[tuple[str, str], sa.Row]:
+    """The stored contacts without an e-mail address, by ``phone_key``, for these keys (the
+    first of two alike wins: the directory has them twice already). Names are compared
+    case-folded in Python, which SQLite cannot do for Cyrillic; such contacts are few."""
+    found: dict[tuple[str, str], sa.Row] = {}
+    if not keys:
+        return found
+    query = sa.select(*_contact_columns()).outerjoin(
+        Organisation, Contact.organisation_id == Organisation.id,
+    ).where(sa.or_(Contact.email.is_(None), Contact.email == ""), Contact.phone != "")
+    for row in db.session.execute(query.order_by(Contact.id)):
+        key = phone_key(row.name, row.phone)
+        if key in keys:
+            found.setdefault(key, row)
+    return found
+
+
+def _contact_columns() -> list:
+    return [Contact.id, Contact.email, Contact.gender, Contact.organisation_id,
+            Contact.stakeholder_type_id, Organisation.name.label("organisation_name"),
+            Contact.tags, *(getattr(Contact, name) for name in _TEXT_FIELDS)]
+
+
 def _existing_contacts(emails: list[str]) -> dict[str, sa.Row]:
     """The stored values of the contacts with these addresses, as plain rows: the preview
     compares them and `apply` writes over them (no ORM objects to build for 10,000 rows)."""
-    columns = [Contact.id, Contact.email, Contact.gender, Contact.organisation_id,
-               Contact.stakeholder_type_id, Organisation.name.label("organisation_name"),
-               Contact.tags, *(getattr(Contact, name) for name in _TEXT_FIELDS)]
+    columns = _contact_columns()
     found = {}
     for chunk in _chunks(emails):
         query = sa.select(*columns).outerjoin(
@@ -298,6 +328,7 @@ def preview(parsed: ParsedFile, mapping: dict, on_existing: str = "update",
         rows.append(Row(line=number, values=values))
 
     seen: dict[str, int] = {}
+    seen_phones: dict[tuple[str, str], int] = {}
     emails = EmailChecker()
     limits = _length_limits()
     for row in rows:
@@ -316,7 +347,11 @@ def preview(parsed: ParsedFile, mapping: dict, on_existing: str = "update",
             else:
                 values["language"] = language
         if not values["email"]:
-            row.reasons.append(str(_l("The e-mail address is missing.")))
+            # a mediator known by phone only: recognised by name and phone on the next import
+            row.phone_key = phone_key(values["name"], values["phone"])
+            if row.phone_key is None:
+                row.reasons.append(str(_l("The e-mail address is missing (a contact without "
+                                          "one needs a phone number).")))
         else:
             row.email = emails.normalize(values["email"]) or ""
             if not row.email:
@@ -344,14 +379,22 @@ def preview(parsed: ParsedFile, mapping: dict, on_existing: str = "update",
                                           line=seen[row.email])))
             else:
                 seen[row.email] = row.line
+        elif row.phone_key:
+            if row.phone_key in seen_phones:
+                row.reasons.append(str(_l("The same name and phone as line %(line)s.",
+                                          line=seen_phones[row.phone_key])))
+            else:
+                seen_phones[row.phone_key] = row.line
         if row.reasons:
             row.action = "reject"
 
-    existing = _existing_contacts([r.email for r in rows if r.action != "reject"])
+    existing = _existing_contacts([r.email for r in rows if r.action != "reject" and r.email])
+    by_phone = _existing_without_address(
+        {r.phone_key for r in rows if r.action != "reject" and r.phone_key})
     for row in rows:
         if row.action == "reject":
             continue
-        contact = existing.get(row.email)
+        contact = existing.get(row.email) if row.email else by_phone.get(row.phone_key)
         if contact is None:
             continue
         row.contact_id, row.current = contact.id, contact
@@ -434,7 +477,8 @@ def apply(result: Preview) -> dict[str, int]:
         old = row.current if row.action == "update" else None
         if old is None:
             inserts.append({
-                "email": row.email, "gender": row.gender or Gender.UNDISCLOSED,
+                # no address: NULL, which the unique index lets many contacts share
+                "email": row.email or None, "gender": row.gender or Gender.UNDISCLOSED,
                 **{name: values[name] for name in _TEXT_FIELDS},
                 "organisation_id": organisation_id, "stakeholder_type_id": row.type_id,
                 "tags": spelled(row.tags),

@@ -48,7 +48,7 @@ def test_preview_shows_every_rejected_row_and_writes_nothing(client, auth, db):
     assert "UTF-8" in page
     assert "New contacts: 234" in page
     assert "Rejected: 5" in page
-    assert "The e-mail address is missing." in page
+    assert "The e-mail address is missing (a contact without one needs a phone number)." in page
     assert "is not a valid e-mail address" in page
     assert "The same e-mail address as line 2." in page
     assert "The name is missing." in page
@@ -377,3 +377,32 @@ def test_a_new_organisation_or_type_is_a_change_the_preview_names(client, auth, 
     contact = db.session.scalar(sa.select(Contact))
     assert contact.organisation.name == "Община Лом"
     assert contact.stakeholder_type.code == "municipality"
+
+
+def test_contacts_known_by_phone_only_import_and_are_recognised_again(client, auth, db):
+    """A mediator without an e-mail address comes in with a phone number and is the same
+    contact on the next import (same name and number, whatever the spacing)."""
+    organizer(auth)
+    csv_text = ("name,email,phone,position\n"
+                "Ахмед Юсеинов,,+359 88 123 4567,здравен медиатор\n"
+                "Ахмед Юсеинов,,0888-123-4567,\n"  # another Ахмед, another number
+                "Фатме Ахмедова,,,медиатор\n"  # neither address nor phone
+                "Ахмед  Юсеинов,,+359881234567,\n")  # the first one again
+    review = upload(client, csv_text.encode(), "mediators.csv")
+    page = client.get(review + "&lang=en").get_data(as_text=True)
+    assert "New contacts: 2" in page and "Rejected: 2" in page
+    assert "The e-mail address is missing (a contact without one needs a phone number)." in page
+    assert "The same name and phone as line 2." in page
+    confirm(client, review)
+    assert sorted(db.session.execute(sa.select(Contact.phone, Contact.email)).all()) == [
+        ("+359 88 123 4567", None), ("0888-123-4567", None)]
+    # the next file: the first mediator is recognised by name and phone, and updated
+    again = "name,email,phone,position\nахмед юсеинов,,+359 88 123 45 67,координатор\n"
+    review = upload(client, again.encode(), "again.csv")
+    page = client.get(review + "&lang=en").get_data(as_text=True)
+    assert "New contacts: 0" in page and "Updated: 1" in page
+    confirm(client, review)
+    db.session.expire_all()
+    assert count(db, Contact) == 2
+    assert db.session.execute(sa.select(Contact.phone, Contact.position).order_by(
+        Contact.id)).all() == [("+359 88 123 45 67", "координатор"), ("0888-123-4567", "")]

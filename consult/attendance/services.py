@@ -23,10 +23,22 @@ def attendance_of(registration: Registration) -> Attendance | None:
         sa.select(Attendance).where(Attendance.registration_id == registration.id))
 
 
+def _lock(registration: Registration) -> None:
+    """The meeting's lock, then the registration as it is now (another phone may have
+    changed it while this request waited)."""
+    lock_meeting(registration.meeting_id)
+    if sa.inspect(registration).persistent and not db.session.is_modified(registration):
+        db.session.refresh(registration)
+
+
 def check_in(registration: Registration, by: User | None,
              method: CheckInMethod = CheckInMethod.DOOR, online: bool = False) -> Attendance:
     """Mark the person present (again: nothing changes). A waitlisted person who is let in at
-    the door gets the seat."""
+    the door gets the seat.
+
+    Two phones at the door may check in the same person at the same moment: the meeting's
+    lock makes the second wait for the first, then find the attendance it wrote."""
+    _lock(registration)
     existing = attendance_of(registration)
     if existing is not None:
         return existing
@@ -45,6 +57,7 @@ def check_in(registration: Registration, by: User | None,
 def undo(registration: Registration) -> None:
     """Not there after all: and if the check-in gave them a seat, they are back where they
     were (the waiting list), so the meeting is not left over its capacity by a mistap."""
+    _lock(registration)
     attendance = attendance_of(registration)
     if attendance is not None:
         if attendance.status_before is not None \

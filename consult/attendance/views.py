@@ -121,6 +121,10 @@ def checkin_counts(meeting_id):
     return response
 
 
+# registrations whose person is not expected: checked in only when the organizer says so
+WITHDRAWN = (RegistrationStatus.CANCELLED, RegistrationStatus.REJECTED)
+
+
 @bp.route("/registrations/<int:registration_id>/checkin", methods=["POST"])
 def toggle_checkin(registration_id):
     registration = _registration(registration_id)
@@ -130,6 +134,13 @@ def toggle_checkin(registration_id):
         if request.form.get("action") == "undo":
             services.undo(registration)
             message = _("%(name)s: check-in undone.", name=registration.name)
+        elif registration.status in WITHDRAWN and request.form.get("anyway") != "1":
+            # a cancelled or refused person is let in only when the organizer has seen that
+            # (their code's page says so and asks again)
+            flash(_("%(name)s's registration was cancelled or not accepted: open their page "
+                    "to check them in anyway.", name=registration.name), "error")
+            return redirect(url_for("attendance.checkin_by_code",
+                                    token=registrations.checkin_token(registration)))
         else:
             method = CheckInMethod.QR if request.form.get("method") == "qr" \
                 else CheckInMethod.DOOR
@@ -147,7 +158,7 @@ def toggle_checkin(registration_id):
 @bp.route("/checkin/<token>")
 def checkin_by_code(token):
     """The QR code in a confirmation mail: the organizer's phone opens this person."""
-    registration = registrations.by_token(token)
+    registration = registrations.by_checkin_token(token)
     if registration is None:
         abort(404)
     require_manager(registration.meeting)

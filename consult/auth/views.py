@@ -47,9 +47,9 @@ def login():
             login_user(user, remember=form.remember.data)
             return redirect(safe_next(url_for("events.manage_home")))
     # a participant who scanned their own door code lands here: tell them what it is for
-    door_code = re.fullmatch(r"/manage/checkin/([\w-]{1,64})", form.next.data or "")
-    own_page = url_for("registrations.manage", token=door_code.group(1)) if door_code else None
-    return render_template("auth/login.html", form=form, own_page=own_page)
+    # (not where their page is: the code may be someone else's, photographed at the door)
+    door_code = re.fullmatch(r"/manage/checkin/[\w.-]{1,90}", form.next.data or "")
+    return render_template("auth/login.html", form=form, door_code=door_code is not None)
 
 
 @bp.route("/account/logout", methods=["POST"])

@@ -273,12 +273,44 @@ SUBJECTS = {
 }
 
 
+def checkin_token(registration: Registration) -> str:
+    """What the door code carries: the registration's number and a 128-bit signature of it.
+    Not the personal token: a code photographed at the door must not open the person's page
+    (see, change, cancel, download their data)."""
+    import base64
+    import hashlib
+    import hmac
+
+    from flask import current_app
+
+    digest = hmac.new(current_app.config["SECRET_KEY"].encode(),
+                      f"checkin:{registration.id}:{registration.token}".encode(),
+                      hashlib.sha256).digest()[:16]
+    return f"{registration.id}.{base64.urlsafe_b64encode(digest).decode().rstrip('=')}"
+
+
+def by_checkin_token(token: str) -> Registration | None:
+    """The registration of a door code; codes mailed before they were signed carried the
+    personal token, and still open at the door (for signed-in organizers only)."""
+    import hmac
+
+    number, _dot, _signature = (token or "").partition(".")
+    if not _dot:
+        return by_token(token)
+    registration = db.session.get(Registration, int(number)) if number.isdigit() and \
+        len(number) <= 18 else None
+    if registration is None or not hmac.compare_digest(checkin_token(registration), token):
+        return None
+    return registration
+
+
 def checkin_code(registration: Registration) -> bytes:
     """A QR code to show at the door: it opens this person's check-in on an organizer's
     phone (signed-in organizers of the meeting only)."""
     from flask import url_for
 
-    url = url_for("attendance.checkin_by_code", token=registration.token, _external=True)
+    url = url_for("attendance.checkin_by_code", token=checkin_token(registration),
+                  _external=True)
     return qr_png(qr_code(url))
 
 

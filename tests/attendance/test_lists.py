@@ -129,7 +129,9 @@ def test_confirmation_carries_a_qr_code_for_the_door(app, db, auth, smtp_server)
     with current_app.test_request_context():
         from flask import url_for
 
-        url = url_for("attendance.checkin_by_code", token=ana.token, _external=True)
+        from consult.registrations.services import checkin_token
+
+        url = url_for("attendance.checkin_by_code", token=checkin_token(ana), _external=True)
     # the picture is the QR code of this person's link, module for module
     from PIL import Image
 

@@ -39,6 +39,8 @@ PUBLIC = {
     "registrations.register": "the public registration form",
     "registrations.register_invited": "registering through a personal invitation link",
     "registrations.done": "the page after registering, by the registration's personal token",
+    "registrations.registered_already": "after registering an address registered already: "
+                                        "names neither the person nor their link",
     "registrations.manage": "a participant's own registration, by its personal token",
     "registrations.cancel": "cancelling one's own registration, by its personal token",
     "registrations.calendar": "a participant's calendar invitation, by its personal token",

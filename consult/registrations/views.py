@@ -151,12 +151,15 @@ def _registration_form(meeting: Meeting, invitation: Invitation | None):
             refused = str(error.message)
         else:
             if not outcome.created:
-                # the same address again: no second registration, the manage link again
+                # the same address again: no second registration, and the manage link goes to
+                # that address only, never to whoever typed it into the form
                 services.send_status_mail(outcome.registration)
+                db.session.commit()
+                return redirect(url_for("registrations.registered_already",
+                                        meeting_id=meeting.id))
             token = outcome.registration.token  # read before the commit expires it
             db.session.commit()
-            return redirect(url_for("registrations.done", token=token,
-                                    again="1" if not outcome.created else None))
+            return redirect(url_for("registrations.done", token=token))
     status = 409 if refused and request.method == "POST" else 200
     return private_response(render_template(
         "registrations/register.html", meeting=meeting, invitation=invitation, form=form,
@@ -218,8 +221,21 @@ def done(token):
     registration = _registration_or_404(token)
     return private_response(render_template(
         "registrations/done.html", registration=registration, meeting=registration.meeting,
-        again=request.args.get("again") == "1",
         meeting_public=_publicly_visible(registration.meeting)))
+
+
+@bp.route("/meetings/<int:meeting_id>/registered-already")
+@public
+def registered_already(meeting_id):
+    """After a registration with an address registered already: the link went to that
+    address; this page names neither."""
+    meeting = db.get_or_404(Meeting, meeting_id, options=[
+        lazyload(Meeting.agenda), lazyload(Meeting.group)])
+    if meeting.status is MeetingStatus.DRAFT:
+        abort(404)
+    return private_response(render_template(
+        "registrations/registered_already.html", meeting=meeting,
+        meeting_public=_publicly_visible(meeting)))
 
 
 @bp.route("/r/<token>")
@@ -289,12 +305,18 @@ def certificate(token):
                                      "application/pdf", "certificate.pdf"))
 
 
+DETAILS = ("name", "position", "phone", "accessibility_needs", "interpretation_language",
+           "publish_consent")
+
+
 def _correct_directory(registration) -> None:
     """A person correcting their own name, position or phone corrects the directory's record
-    of them too (theirs: the same address), so the next invitation and its prefilled form do
-    not bring the old ones back."""
-    contact = registration.contact
-    if contact is None or (contact.email or "").lower() != registration.email.lower():
+    of them too, so the next invitation and its prefilled form do not bring the old ones
+    back: only where they registered through that record's own invitation, whose link went
+    to its address. Anyone can type an address into the public form and get a link."""
+    contact, invitation = registration.contact, registration.invitation
+    if contact is None or invitation is None or invitation.contact_id != contact.id or \
+            (contact.email or "").lower() != registration.email.lower():
         return
     contact.name = registration.name
     for name in ("position", "phone"):
@@ -312,9 +334,11 @@ def edit(token):
     registration = _registration_or_404(token)
     if registration.anonymised_at is not None:
         abort(404)
-    form = DetailsForm(obj=registration)
-    if request.method == "GET":
-        form.organisation.data = registration.organisation_name
+    # plain values: the registration's "organisation" is an organisation, not the text the
+    # field shows (a POST without the field must not fall back to the object)
+    form = DetailsForm(data={
+        **{name: getattr(registration, name) for name in DETAILS},
+        "organisation": registration.organisation_name})
     if form.validate_on_submit():
         registration.name = form.name.data
         registration.organisation_name = form.organisation.data or ""

@@ -216,6 +216,10 @@ def test_a_cancelled_registration_shows_on_the_invitation_which_registers_again(
     data = {"name": "Ана Петрова", "email": recipient, "gender": "female", "consent": "y"}
     response = post_form(participant, link + "/register", data)
     token = response.headers["Location"].split("/r/")[1].split("/")[0]
+    # registered through her own invitation: correcting her name corrects the directory
+    post_form(participant, f"/r/{token}/edit", {"name": "Ана Петрова-Иванова"})
+    assert db.session.scalar(sa.select(Contact.name).where(
+        Contact.email == recipient)) == "Ана Петрова-Иванова"
     assert post_form(participant, f"/r/{token}/cancel", {}).status_code == 302
 
     counts = services.status_counts(meeting)
@@ -232,6 +236,7 @@ def test_a_cancelled_registration_shows_on_the_invitation_which_registers_again(
     page = participant.get(f"/r/{token}?lang=en").get_data(as_text=True)
     assert f'href="{link}/register"' in page and "Register again" in page
 
+    data["name"] = "Ана Петрова-Иванова"
     assert post_form(participant, link + "/register", data).status_code == 302
     counts = services.status_counts(meeting)
     assert counts[services.InvitationStatus.REGISTERED] == 1

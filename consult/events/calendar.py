@@ -95,7 +95,8 @@ def _event(values: tuple, attendee: tuple[str, str] | None) -> Event:
     event.add("dtend", end)
     event.add("sequence", sequence)
     event.add("summary", title)
-    event.add("status", status)
+    if status is not None:
+        event.add("status", status)
     if place:
         event.add("location", place)
     event.add("url", url)
@@ -148,16 +149,18 @@ def build_calendar(
     locale: str | None = None,
     sequence_offset: int = 0,
 ) -> bytes:
-    """The meetings as iCalendar. A CANCEL says STATUS:CANCELLED (RFC 5546 §3.2.5), so a
-    calendar removes the event; ``sequence_offset`` raises the SEQUENCE of a person's own
-    messages (their registration's ``calendar_sequence``)."""
+    """The meetings as iCalendar. ``sequence_offset`` raises the SEQUENCE of a person's own
+    messages (their registration's ``calendar_sequence``). A CANCEL of a meeting that still
+    takes place (a person's seat given up) carries no STATUS: RFC 5546 §3.2.5 keeps
+    STATUS:CANCELLED for the whole event, and forbids it when one attendee is uninvited."""
     meetings = list(meetings)
 
     def build() -> bytes:
         events = [meeting_values(m, include_online_link) for m in meetings]
         if method == "CANCEL" or sequence_offset:
             events = [(*v[:3], v[3] + sequence_offset, v[4],
-                       "CANCELLED" if method == "CANCEL" else v[5], *v[6:]) for v in events]
+                       None if method == "CANCEL" and v[5] != "CANCELLED" else v[5], *v[6:])
+                      for v in events]
         if attendee is not None:  # personal: not worth keeping
             return _serialize(events, name, method, attendee)
         key = (method, name, current_language(), tuple(events))

@@ -85,6 +85,7 @@ class Recipient:
     name: str
     locale: str
     calendar_sequence: int = 0  # added to the meeting's in their calendar messages
+    seated: bool = True  # False: waiting list or awaiting approval, no calendar entry
 
 
 # Registrations plug in here: each provider returns the people to tell about a meeting change.
@@ -171,21 +172,22 @@ def record_change(meeting: Meeting, kinds: list[ChangeKind], by: User | None) ->
 
 
 def notify_meeting_changed(meeting: Meeting, kinds: list[ChangeKind], change: MeetingChange):
-    """Queue, in this transaction, the update mail with the new .ics for every registrant."""
+    """Queue, in this transaction, the update mail for every registrant, with the new .ics
+    for those with a seat: a calendar entry (REQUEST, or CANCEL when the meeting is off)
+    would put the meeting into the calendar of someone waiting for a seat, or undo the
+    CANCEL they had when they lost it."""
     from consult.events.calendar import build_calendar
     from consult.mail.services import Attachment, queue_mail
 
     cancelled = ChangeKind.CANCELLED in kinds
+    method = "CANCEL" if cancelled else "REQUEST"
     subject_text = (_l("Cancelled: %(title)s") if cancelled else _l("Changed: %(title)s"))
     for person in meeting_recipients(meeting):
-        ics = build_calendar(
-            [meeting],
-            method="CANCEL" if cancelled else "REQUEST",
-            include_online_link=True,
-            attendee=(person.email, person.name),
-            locale=person.locale,
-            sequence_offset=person.calendar_sequence,
-        )
+        attachments = [Attachment("meeting.ics", f"text/calendar; method={method}",
+                                  build_calendar(
+            [meeting], method=method, include_online_link=True,
+            attendee=(person.email, person.name), locale=person.locale,
+            sequence_offset=person.calendar_sequence))] if person.seated else []
         queue_mail(
             to=person.email,
             to_name=person.name,
@@ -194,11 +196,7 @@ def notify_meeting_changed(meeting: Meeting, kinds: list[ChangeKind], change: Me
             subject=lambda text=subject_text: text % {"title": meeting.display_title},
             context={"meeting": meeting, "kinds": kinds, "labels": CHANGE_LABELS,
                      "person": person, "cancelled": cancelled},
-            attachments=[Attachment(
-                "meeting.ics",
-                f"text/calendar; method={'CANCEL' if cancelled else 'REQUEST'}",
-                ics,
-            )],
+            attachments=attachments,
             dedupe_key=f"meeting-change:{meeting.id}:{change.sequence}:{person.email.lower()}",
             topic="events.meeting_changed",
         )

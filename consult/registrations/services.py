@@ -71,8 +71,8 @@ def _seats_taken(meeting: Meeting) -> int:
 def _registered_people(meeting: Meeting):
     rows = db.session.execute(sa.select(
         Registration.email, Registration.name, Registration.locale,
-        Registration.calendar_sequence).where(
-        Registration.meeting_id == meeting.id, Registration.status.in_(ACTIVE_STATUSES)))
+        Registration.calendar_sequence, Registration.status == RegistrationStatus.CONFIRMED,
+    ).where(Registration.meeting_id == meeting.id, Registration.status.in_(ACTIVE_STATUSES)))
     return [events.Recipient(*row) for row in rows]
 
 

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 import vobject
 
-from consult.events.models import MeetingStatus, RegistrationMode
+from consult.events.models import MeetingFormat, MeetingStatus, RegistrationMode
 from consult.mail.worker import deliver_pending
 from consult.registrations.models import Registration, RegistrationStatus
 from tests.conftest import post_form
@@ -165,10 +165,38 @@ def test_a_change_of_time_reaches_the_registered_with_a_higher_sequence(client, 
     assert int(calendar.vevent.sequence.value) == confirmed + 1
 
 
+def test_a_change_reaches_the_waiting_list_without_a_calendar_entry(client, db, smtp_server):
+    """Someone waiting for a seat hears of the change, but no REQUEST puts the meeting into
+    their calendar (nor a CANCEL when the meeting is off), and no online link comes along."""
+    from datetime import timedelta
+
+    from consult.events.services import apply_meeting_changes, cancel
+
+    meeting = open_meeting(capacity=1, online_url="https://meet.example/x",
+                           format=MeetingFormat.HYBRID)
+    register(client, meeting, "Ана", "ana@example.bg")
+    register(client, meeting, "Боян", "boyan@example.bg")
+    deliver_pending()
+    smtp_server.clear()
+    apply_meeting_changes(meeting, {"starts_at": meeting.starts_at + timedelta(hours=1),
+                                    "ends_at": meeting.ends_at + timedelta(hours=1)}, None)
+    cancel(meeting, "", None)
+    db.session.commit()
+    deliver_pending()
+    seated, waiting = smtp_server.to("ana@example.bg"), smtp_server.to("boyan@example.bg")
+    assert [calendar_of(m).method.value for m in seated] == ["REQUEST", "CANCEL"]
+    assert len(waiting) == 2
+    assert not [p for m in waiting for p in m.iter_attachments()
+                if p.get_content_type() == "text/calendar"]
+    assert "meet.example" not in waiting[0].get_body(("plain",)).get_content()
+    assert "meet.example" in seated[0].get_body(("plain",)).get_content()
+
+
 def test_a_seat_given_up_and_taken_again_reaches_the_calendar_in_order(client, db,
                                                                        smtp_server):
-    """Each calendar message of a registration is newer than the one before (SEQUENCE), and
-    one that gives up the seat says STATUS:CANCELLED, so calendars remove the event."""
+    """Each calendar message of a registration is newer than the one before (SEQUENCE); one
+    that gives up the seat is a CANCEL without STATUS (the meeting itself still takes place:
+    RFC 5546 §3.2.5)."""
     from consult.registrations import services
 
     meeting = open_meeting()
@@ -182,9 +210,10 @@ def test_a_seat_given_up_and_taken_again_reaches_the_calendar_in_order(client, d
     db.session.commit()
     deliver_pending()
     calendars = [calendar_of(m) for m in smtp_server.to("ana@example.bg")]
-    assert [(c.method.value, c.vevent.status.value) for c in calendars] == [
-        ("REQUEST", "CONFIRMED"), ("CANCEL", "CANCELLED"), ("REQUEST", "CONFIRMED"),
-        ("CANCEL", "CANCELLED")]
+    status = [getattr(c.vevent, "status", None) for c in calendars]
+    assert [(c.method.value, s.value if s else None) for c, s in zip(
+        calendars, status, strict=True)] == [
+        ("REQUEST", "CONFIRMED"), ("CANCEL", None), ("REQUEST", "CONFIRMED"), ("CANCEL", None)]
     sequences = [int(c.vevent.sequence.value) for c in calendars]
     assert sequences == sorted(set(sequences))  # each one higher than the one before
     assert len({c.vevent.uid.value for c in calendars}) == 1

@@ -732,15 +732,19 @@ def _member_organisation():
 
 
 def _member_type(contact):
-    """A member's stakeholder type: the organisation they represent's, else their own
-    organisation's, else their own (as the directory gives it)."""
+    """A member's stakeholder type: that of the organisation they represent in the group;
+    without one, that of their own organisation; without any organisation, their own. An
+    organisation without a recorded type counts as "not given", never as its member's other
+    type."""
     from consult.directory.models import Organisation
 
     represented = sa.select(Organisation.stakeholder_type_id).where(
         Organisation.id == Membership.organisation_id).scalar_subquery()
     own = sa.select(Organisation.stakeholder_type_id).where(
         Organisation.id == contact.organisation_id).scalar_subquery()
-    return sa.func.coalesce(represented, own, contact.stakeholder_type_id)
+    return sa.case((Membership.organisation_id.is_not(None), represented),
+                   (contact.organisation_id.is_not(None), own),
+                   else_=contact.stakeholder_type_id)
 
 
 @dataclass

@@ -224,6 +224,24 @@ def test_members_of_the_group_in_a_year(world):
     assert members_2021.by_gender == g(1, 1)
 
 
+def test_a_member_of_an_untyped_organisation_has_no_type_not_another(world, db):
+    """The type counted is the represented organisation's, even when it has none recorded:
+    never the member's own organisation's (an NGO here)."""
+    from consult.groups.models import Membership
+    from tests.factories import make_contact, make_organisation
+
+    untyped = make_organisation("Министерство Х")
+    ngo = make_organisation("Сдружение Заедно", type_code="civil_society")
+    vesna = make_contact("Весна Ангеловска", "vesna@example.mk", organisation=ngo)
+    db.session.add(Membership(group_id=world.group.id, contact_id=vesna.id,
+                              organisation_id=untyped.id, starts_on=date(2020, 3, 1)))
+    db.session.commit()
+    members = queries.members_in_year(world.group.id, 2020)
+    assert members.by_type == {type_id("ministry"): 2, type_id("municipality"): 1, None: 1}
+    row = next(r for r in members.by_organisation if r.name == "Министерство Х")
+    assert row.type_id is None
+
+
 def test_group_documents_and_conclusions(world):
     documents = queries.group_documents(world.group.id, 2020)
     assert [d.title for d in documents] == ["Работен план 2020", "Јавен повик за членови"]

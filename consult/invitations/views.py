@@ -236,16 +236,21 @@ def _invitation_or_404(token: str) -> Invitation:
 @public
 def respond(token):
     from consult.events.services import REGISTRATION_STATE_LABELS, registration_state
-    from consult.registrations.models import ACTIVE_STATUSES, Registration
+    from consult.registrations.models import ACTIVE_STATUSES, Registration, RegistrationStatus
 
     invitation = _invitation_or_404(token)
     delegates = db.session.scalars(sa.select(Registration).where(
         Registration.invitation_id == invitation.id,
         Registration.status.in_(ACTIVE_STATUSES))).all()
     state = registration_state(invitation.meeting)
+    # a registration the organizers refused is not offered again here
+    refused = db.session.scalar(sa.select(sa.func.count()).select_from(Registration).where(
+        Registration.invitation_id == invitation.id,
+        Registration.status == RegistrationStatus.REJECTED)) > 0
     response = render_template(
         "invitations/respond.html", invitation=invitation, meeting=invitation.meeting,
-        delegates=delegates, state=state, state_label=REGISTRATION_STATE_LABELS[state])
+        delegates=delegates, state=state, state_label=REGISTRATION_STATE_LABELS[state],
+        refused=refused)
     return private_response(response)
 
 

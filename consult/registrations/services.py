@@ -208,6 +208,9 @@ def register(meeting: Meeting, data: dict, invitation: Invitation | None = None,
             registration.organisation_name = invitation.organisation.name
         registration.organisation_id = invitation.organisation_id or registration.organisation_id
         registered_through(invitation)
+    elif registration.invitation is not None:
+        # registered again through the public form: the invitation it came through says so
+        registered_through(registration.invitation)
     if invited and invitation.contact is not None and not invitation.for_organisation:
         registration.contact = invitation.contact
     else:
@@ -224,6 +227,16 @@ def register(meeting: Meeting, data: dict, invitation: Invitation | None = None,
     return Outcome(registration, True)
 
 
+def _invitation_follows(registration: Registration) -> None:
+    """A registration through an invitation left its seat or list (cancelled, refused): the
+    invitation stops counting as registered when nobody is left registered through it."""
+    if registration.invitation is not None:
+        registration_cancelled(registration.invitation, db.session.scalar(
+            sa.select(sa.func.count()).select_from(Registration).where(
+                Registration.invitation_id == registration.invitation_id,
+                Registration.status.in_(ACTIVE_STATUSES))))
+
+
 def cancel(registration: Registration, by_participant: bool = True) -> Registration | None:
     """Cancel and free the seat; returns the waitlisted person promoted into it, if any."""
     lock_meeting(registration.meeting_id)
@@ -234,11 +247,7 @@ def cancel(registration: Registration, by_participant: bool = True) -> Registrat
     registration.status = RegistrationStatus.CANCELLED
     registration.cancelled_at = utcnow()
     db.session.flush()
-    if registration.invitation is not None:
-        registration_cancelled(registration.invitation, db.session.scalar(
-            sa.select(sa.func.count()).select_from(Registration).where(
-                Registration.invitation_id == registration.invitation_id,
-                Registration.status.in_(ACTIVE_STATUSES))))
+    _invitation_follows(registration)
     send_status_mail(registration, had_seat=had_seat)
     return promote_waitlisted(registration.meeting) if had_seat else None
 
@@ -429,6 +438,7 @@ def reject(registration: Registration, reason: str) -> None:
     registration.status = RegistrationStatus.REJECTED
     registration.status_reason = reason.strip()[:2000]
     db.session.flush()
+    _invitation_follows(registration)
     send_status_mail(registration, had_seat=had_seat)
     if had_seat:
         promote_waitlisted(registration.meeting)

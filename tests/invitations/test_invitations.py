@@ -230,7 +230,7 @@ def test_a_cancelled_registration_shows_on_the_invitation_which_registers_again(
     assert "registered, then cancelled: <strong>1</strong>" in page
     # the invitation no longer says "you are registered": it offers to register again
     page = participant.get(link + "?lang=en").get_data(as_text=True)
-    assert "You are registered" not in page and "You cancelled your registration" in page
+    assert "You are registered" not in page and "Your registration was cancelled" in page
     assert f'href="{link}/register"' in page
     # and so does the registration's own page
     page = participant.get(f"/r/{token}?lang=en").get_data(as_text=True)
@@ -242,6 +242,21 @@ def test_a_cancelled_registration_shows_on_the_invitation_which_registers_again(
     assert counts[services.InvitationStatus.REGISTERED] == 1
     assert counts[services.InvitationStatus.CANCELLED] == 0
     assert "You are registered" in participant.get(link + "?lang=en").get_data(as_text=True)
+
+    # cancelled again, then registered through the public form: the invitation follows
+    assert post_form(participant, f"/r/{token}/cancel", {}).status_code == 302
+    assert services.status_counts(meeting)[services.InvitationStatus.CANCELLED] == 1
+    assert post_form(participant, f"/meetings/{meeting.id}/register", data).status_code == 302
+    assert services.status_counts(meeting)[services.InvitationStatus.REGISTERED] == 1
+    # refused by the organizers: not counted as registered, and not offered to register again
+    from consult.registrations.services import reject
+
+    reject(db.session.scalar(sa.select(Registration)), "Само за общини.")
+    db.session.commit()
+    assert services.status_counts(meeting)[services.InvitationStatus.REGISTERED] == 0
+    page = participant.get(link + "?lang=en").get_data(as_text=True)
+    assert "Your registration was not accepted." in page
+    assert f'href="{link}/register"' not in page
 
 
 def test_reinviting_skips_the_invited_unless_asked_to_resend(client, organizer, db,

@@ -282,12 +282,18 @@ def spreadsheet_safe(value: str) -> str:
     """Text a spreadsheet opening a CSV will show, never run: "=HYPERLINK(…)" typed as a
     name stays text, and so does a phone number "+359 …". The importer takes the apostrophe
     off again (``spreadsheet_value``)."""
-    return "'" + value if value[:1] in FORMULA_STARTS else value
+    return "'" + value if _escaped(value) else value
+
+
+def _escaped(value: str) -> bool:
+    """Whether ``spreadsheet_safe`` puts an apostrophe before the value: one a spreadsheet
+    would run, or one that begins with such an apostrophe already (so that it comes back)."""
+    return value[:1] in FORMULA_STARTS or (value[:1] == "'" and _escaped(value[1:]))
 
 
 def spreadsheet_value(value: str) -> str:
     """A CSV cell as it was before ``spreadsheet_safe``: an export imports unchanged."""
-    return value[1:] if value[:1] == "'" and value[1:2] in FORMULA_STARTS else value
+    return value[1:] if value[:1] == "'" and _escaped(value[1:]) else value
 
 
 def text_row(sheet, values) -> list:

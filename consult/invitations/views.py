@@ -25,7 +25,7 @@ from consult.events.models import Meeting, MeetingStatus, Series
 from consult.extensions import csrf, db
 from consult.forms import ConfirmForm, paginate
 from consult.groups.models import WorkingGroup
-from consult.i18n import CONTENT_LANGUAGES, prefer_language
+from consult.i18n import CONTENT_LANGUAGES, language_switched, prefer_language
 from consult.invitations import services
 from consult.invitations.forms import ReminderForm, SendForm
 from consult.invitations.models import (
@@ -281,7 +281,7 @@ def unsubscribe_page(token):
         abort(404)
     # in the language the invitations reached them in, whatever browser opens the link
     prefer_language(getattr(who, "language", None))
-    if request.method == "POST":
+    if request.method == "POST" and not language_switched():
         services.unsubscribe(who)
         db.session.commit()
         if request.form.get("List-Unsubscribe") == "One-Click":

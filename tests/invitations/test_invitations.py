@@ -303,6 +303,12 @@ def test_excluded_and_unsubscribed_people_are_left_out(client, app, organizer, d
     assert language in ("bg", "mk")
     page = app.test_client().get(unsubscribe_url, headers={"Accept-Language": "en"})
     assert f'<html lang="{language}">' in page.get_data(as_text=True)
+    # switching the page's language (which is not rate limited) unsubscribes nobody
+    visitor = app.test_client()
+    switch = post_form(visitor, unsubscribe_url, {"switch_language": "sq"})
+    assert switch.status_code == 200 and '<html lang="sq">' in switch.get_data(as_text=True)
+    assert db.session.scalar(sa.select(Contact.unsubscribed_at).where(
+        Contact.email == address)) is None
     response = app.test_client().post(unsubscribe_url,
                                       data={"List-Unsubscribe": "One-Click"})
     assert response.status_code == 204

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from consult.attendance.models import AggregateAttendance, Attendance, CheckInMethod
 from consult.auth.models import User
-from consult.directory.models import Gender, search_key
+from consult.directory.models import Gender, search_conditions
 from consult.events.models import Meeting
 from consult.extensions import db
 from consult.registrations.models import ACTIVE_STATUSES, Registration, RegistrationStatus
@@ -128,8 +128,7 @@ def search(meeting: Meeting, q: str, limit: int = 30):
         .where(Registration.meeting_id == meeting.id,
                Registration.status.in_(ACTIVE_STATUSES))
     )
-    for word in search_key(q).split()[:5]:
-        query = query.where(Registration.search_text.contains(word, autoescape=True))
+    query = query.where(*search_conditions(Registration.search_text, q, words=5))
     return db.session.execute(query.order_by(Registration.name, Registration.id)
                               .limit(limit)).all()
 

@@ -100,18 +100,23 @@ def _registration(registration_id: int) -> Registration:
     return registration
 
 
+DOOR_ROWS = 30  # a phone's list: more is found by typing
+
+
 @bp.route("/meetings/<int:meeting_id>/checkin")
 def checkin(meeting_id):
     meeting = _meeting(meeting_id)
     q = request.args.get("q", "").strip()[:100]
-    rows = services.search(meeting, q)
+    rows = services.search(meeting, q, limit=DOOR_ROWS + 1)
+    more, rows = len(rows) > DOOR_ROWS, rows[:DOOR_ROWS]  # "more": say so, type to narrow
     namesakes = services.namesakes(rows)
     if request.args.get("partial") == "1":
         # the results as the organizer types; the page fetches the counts above them itself
         # (checkin_counts)
-        return render_template("attendance/_results.html", q=q, rows=rows, namesakes=namesakes)
+        return render_template("attendance/_results.html", q=q, rows=rows, namesakes=namesakes,
+                               more=more)
     return render_template("attendance/checkin.html", meeting=meeting, q=q, rows=rows,
-                           namesakes=namesakes, counts=services.door_counts(meeting))
+                           namesakes=namesakes, more=more, counts=services.door_counts(meeting))
 
 
 @bp.route("/meetings/<int:meeting_id>/checkin/counts.json")

@@ -48,6 +48,17 @@ def search_key(*parts: str | None) -> str:
     return text if latin == text else f"{text} {latin}"
 
 
+def search_conditions(column, typed: str, words: int | None = None) -> list:
+    """One condition per typed word on a ``search_key`` column: the word, or its Latin
+    transliteration, is in it. "georgi" finds "Георги" (whose key holds "georgi"), and
+    "Петър" finds "Petar Nikolov" (whose key holds no Cyrillic at all)."""
+    conditions = []
+    for word in (typed or "").lower().split()[:words]:
+        forms = sorted({word, transliterate(word).lower()})
+        conditions.append(sa.or_(*(column.contains(form, autoescape=True) for form in forms)))
+    return conditions
+
+
 class Organisation(db.Model):
     __tablename__ = "organisations"
 

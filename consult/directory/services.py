@@ -21,7 +21,7 @@ from consult.directory.models import (
     Gender,
     Organisation,
     StakeholderType,
-    search_key,
+    search_conditions,
 )
 from consult.extensions import db
 from consult.groups.models import Membership, WorkingGroup
@@ -95,9 +95,8 @@ def contacts_query(filters: ContactFilters, day: date | None = None):
         Contact.archived_at.is_not(None) if filters.archived else Contact.archived_at.is_(None)
     )
     if filters.q:
-        # the typed text, folded and transliterated, inside the stored search key
-        for word in search_key(filters.q).split():
-            query = query.where(Contact.search_text.contains(word, autoescape=True))
+        # each typed word, or its transliteration, inside the stored search key
+        query = query.where(*search_conditions(Contact.search_text, filters.q))
     if filters.type:
         kind = sa.select(StakeholderType.id).where(StakeholderType.code == filters.type)
         query = query.where(sa.or_(
@@ -207,8 +206,7 @@ def organisations_query(filters: OrganisationFilters):
         else Organisation.archived_at.is_(None)
     )
     if filters.q:
-        for word in search_key(filters.q).split():
-            query = query.where(Organisation.search_text.contains(word, autoescape=True))
+        query = query.where(*search_conditions(Organisation.search_text, filters.q))
     if filters.type:
         query = query.where(Organisation.stakeholder_type_id.in_(
             sa.select(StakeholderType.id).where(StakeholderType.code == filters.type)))

@@ -24,7 +24,7 @@ from markupsafe import escape
 
 from consult.auth.models import User
 from consult.db import utcnow
-from consult.directory.models import Contact, Organisation, StakeholderType
+from consult.directory.models import Contact, Organisation, StakeholderType, search_conditions
 from consult.events.calendar import build_calendar
 from consult.events.models import Meeting, Series
 from consult.extensions import db
@@ -71,8 +71,6 @@ def _type_ids(codes: list[str]):
 
 def contact_audience_query(audience: Audience):
     """Contacts with an address who did not unsubscribe, matching the audience's filters."""
-    from consult.directory.models import search_key
-
     query = (
         sa.select(Contact)
         .outerjoin(Organisation, Contact.organisation_id == Organisation.id)
@@ -101,16 +99,13 @@ def contact_audience_query(audience: Audience):
             Membership.group_id == audience.group, Membership.current_on(date.today()))
         query = query.where(Contact.id.in_(members))
     if audience.q:
-        for word in search_key(audience.q).split():
-            query = query.where(Contact.search_text.contains(word, autoescape=True))
+        query = query.where(*search_conditions(Contact.search_text, audience.q))
     if audience.exclude:
         query = query.where(Contact.id.not_in(audience.exclude))
     return query.order_by(Contact.name, Contact.id)
 
 
 def organisation_audience_query(audience: Audience):
-    from consult.directory.models import search_key
-
     query = sa.select(Organisation).where(
         Organisation.archived_at.is_(None), Organisation.email != "",
         Organisation.unsubscribed_at.is_(None))
@@ -121,8 +116,7 @@ def organisation_audience_query(audience: Audience):
     if audience.municipality:
         query = query.where(Organisation.municipality == audience.municipality)
     if audience.q:
-        for word in search_key(audience.q).split():
-            query = query.where(Organisation.search_text.contains(word, autoescape=True))
+        query = query.where(*search_conditions(Organisation.search_text, audience.q))
     if audience.exclude:
         query = query.where(Organisation.id.not_in(audience.exclude))
     return query.order_by(Organisation.name, Organisation.id)

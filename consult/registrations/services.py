@@ -491,7 +491,7 @@ class RegistrationFilters:
 
 
 def registrations_query(meeting_ids: list[int], filters: RegistrationFilters):
-    from consult.directory.models import StakeholderType, search_key
+    from consult.directory.models import StakeholderType, search_conditions
 
     query = sa.select(Registration).where(Registration.meeting_id.in_(meeting_ids))
     if filters.status in {s.value for s in RegistrationStatus}:
@@ -501,8 +501,7 @@ def registrations_query(meeting_ids: list[int], filters: RegistrationFilters):
     if filters.type:
         query = query.where(Registration.stakeholder_type_id.in_(
             sa.select(StakeholderType.id).where(StakeholderType.code == filters.type)))
-    for word in search_key(filters.q).split()[:5]:
-        query = query.where(Registration.search_text.contains(word, autoescape=True))
+    query = query.where(*search_conditions(Registration.search_text, filters.q, words=5))
     return query.order_by(Registration.created_at, Registration.id)
 
 

@@ -40,6 +40,16 @@ def test_latin_search_finds_cyrillic_and_one_tap_checks_in(client, auth, db):
     text = page.get_data(as_text=True)
     assert "Георги Петров" in text and "Надежда Маринова" not in text
     assert "0</strong> / <span data-count=\"registered\">3" in text
+    # and Cyrillic finds someone registered in Latin letters
+    registrations.register(meeting, {"name": "Petar Nikolov", "email": "petar@example.org"})
+    db.session.commit()
+    for typed in ("Петър", "петър николов", "Petar"):
+        text = client.get(f"/manage/meetings/{meeting.id}/checkin?q={typed}&partial=1"
+                          ).get_data(as_text=True)
+        assert "Petar Nikolov" in text and "Георги Петров" not in text, typed
+    text = client.get(f"/manage/meetings/{meeting.id}/registrations?q=Петър").get_data(
+        as_text=True)
+    assert "Petar Nikolov" in text and "Георги Петров" not in text
 
     georgi = registration(db, "georgi@example.bg")
     token = csrf_token(client, f"/manage/meetings/{meeting.id}/checkin")
@@ -53,7 +63,7 @@ def test_latin_search_finds_cyrillic_and_one_tap_checks_in(client, auth, db):
                 data={"csrf_token": token, "action": "in"})
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 1
     counts = client.get(f"/manage/meetings/{meeting.id}/checkin/counts.json").get_json()
-    assert counts == {**counts, "present": 1, "registered": 3}
+    assert counts == {**counts, "present": 1, "registered": 4}
     client.post(f"/manage/registrations/{georgi.id}/checkin",
                 data={"csrf_token": token, "action": "undo"})
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 0
@@ -272,3 +282,18 @@ def test_namesakes_at_the_door_are_told_apart_by_their_address(client, auth, db)
     # someone without a namesake shows no address
     text = client.get(f"/manage/meetings/{meeting.id}/checkin?q=georgi").get_data(as_text=True)
     assert "georgi@example.bg" not in text
+
+
+def test_a_long_door_list_says_it_shows_only_the_first(client, auth, db):
+    from consult.attendance.views import DOOR_ROWS
+
+    meeting = setup(db, auth)
+    for n in range(DOOR_ROWS):
+        registrations.register(meeting, {"name": f"Участник {n:02d}",
+                                         "email": f"p{n}@example.bg"})
+    db.session.commit()
+    page = client.get(f"/manage/meetings/{meeting.id}/checkin?lang=en").get_data(as_text=True)
+    assert page.count('class="checkin-row') == DOOR_ROWS
+    assert f"Only the first {DOOR_ROWS} are shown: type a name to find the others." in page
+    narrowed = client.get(f"/manage/meetings/{meeting.id}/checkin?q=Георги&partial=1&lang=en")
+    assert "Only the first" not in narrowed.get_data(as_text=True)

@@ -146,6 +146,31 @@ def register_request_hooks(app: Flask) -> None:
     login_manager.login_message = None
     login_manager.session_protection = "basic"
 
+    @login_manager.unauthorized_handler
+    def sign_in_first():
+        """To the sign-in page, and back afterwards. A form sent after the session ended goes
+        back to the page it came from (its own address answers POST only); a page's script
+        gets 401 with where to sign in, and takes the phone there rather than fail silently."""
+        from urllib.parse import urlsplit
+
+        from flask import jsonify, redirect, request, url_for
+
+        from consult.security import is_safe_redirect
+
+        fetched = request.headers.get("X-Requested-With") == "fetch"
+        if request.method == "GET" and not fetched:
+            back = request.full_path.rstrip("?")
+        else:  # back to the page the form or the script is on
+            came_from = urlsplit(request.referrer or "")
+            back = came_from.path + (f"?{came_from.query}" if came_from.query else "")
+            if came_from.netloc != urlsplit(request.host_url).netloc or \
+                    not is_safe_redirect(back):
+                back = url_for("events.manage_home")
+        login = url_for("auth.login", next=back)
+        if fetched:
+            return jsonify(error="signed out", login=login), 401
+        return redirect(login)
+
     app.after_request(set_security_headers)
     app.before_request(remember_language_choice)
     app.before_request(remember_language_switch)

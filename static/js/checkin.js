@@ -9,6 +9,14 @@
   var input = search.querySelector("input[type=search]");
   var countsBox = document.querySelector("[data-counts-url]");
   var timer = null;
+  var asked = { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } };
+
+  // the organizer's session ended (another tab signed out, it expired): to the sign-in page,
+  // which comes back to this list, rather than taps that silently do nothing
+  function signedIn(r) {
+    if (r.status !== 401) { return r; }
+    return r.json().then(function (reply) { window.location.assign(reply.login); return null; });
+  }
 
   // only what changed: the counts are a live region, read out on each change
   function put(selector, value) {
@@ -28,8 +36,9 @@
 
   function refreshCounts() {
     if (!countsBox || document.visibilityState === "hidden") { return; }
-    fetch(countsBox.getAttribute("data-counts-url"), { credentials: "same-origin" })
-      .then(function (r) { return r.ok ? r.json() : null; })
+    fetch(countsBox.getAttribute("data-counts-url"), asked)
+      .then(signedIn)
+      .then(function (r) { return r && r.ok ? r.json() : null; })
       .then(showCounts)
       .catch(function () { /* the door's Wi-Fi: the next round tries again */ });
   }
@@ -38,8 +47,9 @@
 
   function load() {
     var url = search.getAttribute("data-results-url") + "&q=" + encodeURIComponent(input.value);
-    fetch(url, { credentials: "same-origin" })
-      .then(function (r) { return r.ok ? r.text() : null; })
+    fetch(url, asked)
+      .then(signedIn)
+      .then(function (r) { return r && r.ok ? r.text() : null; })
       .then(function (html) {
         if (html === null) { return; }
         var holder = document.createElement("div");
@@ -65,8 +75,10 @@
     // the attribute: form.action would be the hidden field named "action"
     fetch(form.getAttribute("action"), { method: "POST", body: data, credentials: "same-origin",
                          headers: { "X-Requested-With": "fetch" } })
-      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(signedIn)
+      .then(function (r) { return r === null ? undefined : (r.ok ? r.json() : null); })
       .then(function (reply) {
+        if (reply === undefined) { return; }  // on the way to the sign-in page
         if (!reply) { form.submit(); return; }
         showCounts(reply.counts);
         load();

@@ -297,3 +297,32 @@ def test_a_long_door_list_says_it_shows_only_the_first(client, auth, db):
     assert f"Only the first {DOOR_ROWS} are shown: type a name to find the others." in page
     narrowed = client.get(f"/manage/meetings/{meeting.id}/checkin?q=Георги&partial=1&lang=en")
     assert "Only the first" not in narrowed.get_data(as_text=True)
+
+
+def test_a_tap_after_the_session_ended_leads_back_to_the_door_list(client, app, auth, db):
+    """Signed out meanwhile: without JavaScript the form's POST goes to sign in and then back
+    to the list it was sent from (its own address answers POST only); the page's script gets
+    401 with the same way back."""
+    meeting = setup(db, auth)
+    georgi = registration(db, "georgi@example.bg")
+    door = f"/manage/meetings/{meeting.id}/checkin?q=georgi"
+    phone = app.test_client()
+    token = csrf_token(phone, "/account/login")
+    response = phone.post(f"/manage/registrations/{georgi.id}/checkin",
+                          data={"csrf_token": token, "action": "in"},
+                          headers={"Referer": f"http://localhost{door}"})
+    assert response.status_code == 302
+    from urllib.parse import parse_qs, urlsplit
+
+    location = urlsplit(response.headers["Location"])
+    assert location.path == "/account/login" and parse_qs(location.query)["next"] == [door]
+    fetched = phone.get(f"/manage/meetings/{meeting.id}/checkin?partial=1&q=x",
+                        headers={"X-Requested-With": "fetch", "Referer": f"http://localhost{door}"})
+    assert fetched.status_code == 401
+    assert parse_qs(urlsplit(fetched.get_json()["login"]).query)["next"] == [door]
+    # another site's page is never where the sign-in leads
+    response = phone.post(f"/manage/registrations/{georgi.id}/checkin",
+                          data={"csrf_token": token, "action": "in"},
+                          headers={"Referer": "https://evil.example/manage/"})
+    assert parse_qs(urlsplit(response.headers["Location"]).query)["next"] == ["/manage/"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 0

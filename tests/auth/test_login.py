@@ -90,9 +90,13 @@ def test_login_follows_a_local_next(client):
 
 
 def test_anonymous_user_is_sent_to_login_with_next(client):
-    response = client.get("/manage/")
+    from urllib.parse import parse_qs, urlsplit
+
+    response = client.get("/manage/?tab=x")
     assert response.status_code == 302
-    assert response.headers["Location"] == "/account/login?next=%2Fmanage%2F"
+    location = urlsplit(response.headers["Location"])
+    assert location.path == "/account/login"
+    assert parse_qs(location.query) == {"next": ["/manage/?tab=x"]}
 
 
 def test_logout_needs_post_with_csrf(client, auth):

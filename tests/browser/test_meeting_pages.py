@@ -7,7 +7,7 @@ import pytest
 from consult.events.models import AgendaItem, Document, DocumentType, MeetingStatus
 from tests.browser.conftest import axe_violations, screenshot
 from tests.browser.test_pages import sign_in
-from tests.factories import make_meeting, make_series, make_user
+from tests.factories import PASSWORD, make_meeting, make_series, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -154,4 +154,16 @@ def test_door_counts_follow_what_the_other_phone_did(browser, live_server, db):
     expect(second.locator("#results .checkin-row.is-present")).to_have_count(1, timeout=15000)
     expect(second.locator("[data-count=present]")).to_have_text("1", timeout=15000)
     expect(second.locator("[data-gender=male]")).to_have_text("1")
+    # the session ends (signed out elsewhere): a tap takes the phone to the sign-in page,
+    # which leads back to the door list, rather than doing nothing
+    context.clear_cookies()
+    second.fill("#q", "надежда")
+    second.wait_for_url(lambda url: "/account/login?next=" in url, timeout=15000)
+    assert second.url.endswith(f"next=/manage/meetings/{meeting.id}/checkin")
+    second.fill("#email", "maria@example.bg")
+    second.fill("#password", PASSWORD)
+    second.click("form[action='/account/login'] button[type=submit]")
+    second.wait_for_load_state()
+    expect(second.locator("#q")).to_be_visible()
+    assert second.url.endswith(f"/manage/meetings/{meeting.id}/checkin")
     context.close()

@@ -23,6 +23,7 @@ from wtforms.validators import NumberRange, Optional
 
 from consult.attendance import services
 from consult.attendance.models import AggregateAttendance, Attendance, CheckInMethod
+from consult.db import utcnow
 from consult.directory.models import Gender
 from consult.directory.services import stakeholder_type_choices, stakeholder_types
 from consult.events.manage import require_manager
@@ -280,17 +281,24 @@ def certificates(meeting_id):
         sa.select(Registration).join(Attendance, Attendance.registration_id == Registration.id)
         .where(Registration.meeting_id == meeting.id).order_by(Registration.name)).all()
     reachable = [r for r in attended if not r.email.endswith(".invalid")]
+    from consult.mail.models import OutboxMessage
+
+    sent = set(db.session.scalars(sa.select(OutboxMessage.dedupe_key).where(
+        OutboxMessage.dedupe_key.in_([f"certificate:{r.id}" for r in reachable]))))
+    waiting = [r for r in reachable if f"certificate:{r.id}" not in sent]
+    # a certificate says the person took part: not before the meeting has begun
+    begun = meeting.starts_at <= utcnow()
     form = ConfirmForm()
     if request.method == "POST" and (refused := _cancelled(meeting)) is not None:
         return refused
-    if form.validate_on_submit():
-        queued = sum(queue_certificate(registration) for registration in reachable)
+    if form.validate_on_submit() and begun:
+        queued = sum(queue_certificate(registration) for registration in waiting)
         db.session.commit()
         flash(_("Certificates queued: %(n)s (people who had one already are skipped).",
                 n=queued), "success")
         return redirect(url_for("attendance.certificates", meeting_id=meeting.id))
     return render_template("attendance/certificates.html", meeting=meeting, attended=attended,
-                           reachable=reachable, form=form)
+                           reachable=reachable, waiting=waiting, begun=begun, form=form)
 
 
 @bp.route("/meetings/<int:meeting_id>/attendance/mark", methods=["GET", "POST"])

@@ -100,9 +100,22 @@ def test_sheet_and_certificates_from_their_pages(client, app, auth, db, smtp_ser
     token = csrf_token(client, f"/manage/meetings/{meeting.id}/checkin")
     client.post(f"/manage/registrations/{ana.id}/checkin",
                 data={"csrf_token": token, "action": "in"})
-    assert post_form(client, f"/manage/meetings/{meeting.id}/certificates",
-                     {}).status_code == 302
-    post_form(client, f"/manage/meetings/{meeting.id}/certificates", {})  # again: no second
+    # before the meeting has begun a certificate would say something untrue: none goes
+    url = f"/manage/meetings/{meeting.id}/certificates"
+    page = post_form(client, url + "?lang=en", {}).get_data(as_text=True)
+    assert "Certificates can be sent once the meeting has begun" in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.topic == "attendance.certificate")) == 0
+    from datetime import timedelta
+
+    from consult.db import utcnow
+
+    meeting.starts_at = utcnow() - timedelta(hours=1)
+    db.session.commit()
+    assert post_form(client, url, {}).status_code == 302
+    page = client.get(url + "?lang=en").get_data(as_text=True)
+    assert "1 certificate is sent or on its way." in page and "Send 1 certificate" not in page
+    post_form(client, url, {}, form_page=url)  # again: no second
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage).where(
         OutboxMessage.topic == "attendance.certificate")) == 1
     smtp_server.clear()

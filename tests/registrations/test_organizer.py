@@ -51,6 +51,11 @@ def test_list_counts_and_approval_decisions(client, auth, db, smtp_server):
     client.post(f"/manage/registrations/{ana.id}/approve", data={"csrf_token": token})
     assert status_of(db, "georgi@example.bg") is RegistrationStatus.CONFIRMED
     assert status_of(db, "ana@example.bg") is RegistrationStatus.WAITLISTED  # one seat
+    # the page offers both: cancel (they cannot come) and refuse (with a reason)
+    page = client.get(f"/manage/registrations/{georgi.id}/reject?lang=en").get_data(
+        as_text=True)
+    assert f'action="/manage/registrations/{georgi.id}/cancel"' in page
+    assert "Cancel the registration" in page and "Refuse the registration" in page
     post_form(client, f"/manage/registrations/{georgi.id}/reject",
               {"reason": "Мястото е за общини."})
     assert status_of(db, "georgi@example.bg") is RegistrationStatus.REJECTED

@@ -94,15 +94,26 @@ def walk_in(meeting: Meeting, data: dict, by: User | None) -> Registration:
     return registration
 
 
-def registered_namesake(meeting: Meeting, name: str) -> bool:
-    """Whether someone of this name (in either script, any case) is on the meeting's list."""
+# spellings one Cyrillic name gets in Latin letters: "Мария" is "Mariya" and "Maria"
+_LOOSE = (("iy", "i"), ("ya", "ia"), ("yu", "iu"), ("y", "i"), ("ts", "c"), ("w", "v"))
+
+
+def name_key(name: str) -> tuple[str, ...]:
+    """A name in either script, any case, and the usual Latin spellings of a Cyrillic one
+    ("Мария Георгиева", "Maria Georgieva") as one key: a second person at the door is asked
+    about, not added (or told apart) silently."""
     from consult.i18n import transliterate
 
-    def key(text: str) -> list[str]:
-        return transliterate(text.lower()).lower().split()
+    text = transliterate(name.lower()).lower()
+    for spelled, loose in _LOOSE:
+        text = text.replace(spelled, loose)
+    return tuple(text.split())
 
-    wanted = key(name)
-    return any(key(other) == wanted for other in db.session.scalars(
+
+def registered_namesake(meeting: Meeting, name: str) -> bool:
+    """Whether someone of this name (see ``name_key``) is on the meeting's list."""
+    wanted = name_key(name)
+    return any(name_key(other) == wanted for other in db.session.scalars(
         sa.select(Registration.name).where(
             Registration.meeting_id == meeting.id,
             Registration.status.in_(ACTIVE_STATUSES))))
@@ -136,8 +147,8 @@ def search(meeting: Meeting, q: str, limit: int = 30):
 def namesakes(rows) -> set[int]:
     """The rows (ids) whose name another row of the list has too: the door list tells them
     apart by their address, which the organizer can ask for."""
-    seen = Counter(row.name.casefold() for row in rows)
-    return {row.id for row in rows if seen[row.name.casefold()] > 1}
+    seen = Counter(name_key(row.name) for row in rows)
+    return {row.id for row in rows if seen[name_key(row.name)] > 1}
 
 
 @dataclass

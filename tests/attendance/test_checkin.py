@@ -326,3 +326,23 @@ def test_a_tap_after_the_session_ended_leads_back_to_the_door_list(client, app, 
                           headers={"Referer": "https://evil.example/manage/"})
     assert parse_qs(urlsplit(response.headers["Location"]).query)["next"] == ["/manage/"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 0
+
+
+def test_a_latin_spelling_of_a_registered_name_is_asked_about(client, auth, db):
+    """"Maria Georgieva" typed as a walk-in when "Мария Георгиева" is registered: asked, not
+    counted twice; and the door list tells the two apart by their address."""
+    from consult.attendance.services import name_key
+
+    assert name_key("Мария Георгиева") == name_key("Maria  georgieva") == \
+        name_key("Mariya Georgieva")
+    assert name_key("Юлия Цветкова") == name_key("Iulia Cvetkova") == name_key("Yulia Tsvetkova")
+    assert name_key("Мария Иванова") != name_key("Maria Georgieva")
+    meeting = setup(db, auth)
+    registrations.register(meeting, {"name": "Мария Георгиева", "email": "maria@example.bg"})
+    registrations.register(meeting, {"name": "Maria Georgieva", "email": "maria@example.org"})
+    db.session.commit()
+    url = f"/manage/meetings/{meeting.id}/walk-in?lang=en"
+    page = post_form(client, url, {"name": "Maria Georgieva"}).get_data(as_text=True)
+    assert "is on this meeting&#39;s list already" in page
+    text = client.get(f"/manage/meetings/{meeting.id}/checkin?q=maria").get_data(as_text=True)
+    assert "maria@example.bg" in text and "maria@example.org" in text

@@ -45,7 +45,7 @@
   window.setInterval(refreshCounts, 10000);
   document.addEventListener("visibilitychange", refreshCounts);
 
-  function load() {
+  function load(then) {
     var url = search.getAttribute("data-results-url") + "&q=" + encodeURIComponent(input.value);
     fetch(url, asked)
       .then(signedIn)
@@ -57,6 +57,7 @@
         var fresh = holder.querySelector("#results");
         if (fresh) { results.replaceWith(fresh); results = fresh; }
         refreshCounts();  // the list may show check-ins made elsewhere: so do the counts
+        if (then) { then(); }
       });
   }
 
@@ -81,7 +82,15 @@
         if (reply === undefined) { return; }  // on the way to the sign-in page
         if (!reply) { form.submit(); return; }
         showCounts(reply.counts);
-        load();
+        // said aloud and shown ("… is checked in"), and the keyboard stays on that person
+        var message = document.getElementById("checkin-message");
+        if (message) { message.textContent = reply.message; }
+        var person = (form.getAttribute("action").match(/registrations\/(\d+)\//) || [])[1];
+        load(function () {
+          var button = document.getElementById("undo-" + person) ||
+            document.getElementById("in-" + person) || input;
+          button.focus();
+        });
       });
   });
 })();

@@ -149,6 +149,9 @@ def test_door_counts_follow_what_the_other_phone_did(browser, live_server, db):
     expect(first.locator("#results .checkin-row")).to_have_count(1, timeout=15000)
     first.click("#results .checkin-row button")
     expect(first.locator("[data-count=present]")).to_have_text("1", timeout=15000)
+    # the tap is said (a live region) and the keyboard stays on that person's row
+    expect(first.locator("#checkin-message")).to_contain_text("Тодор Христов", timeout=15000)
+    expect(first.locator("#results .checkin-row.is-present button")).to_be_focused()
     # the other phone: its next search brings the list and the counts up to date
     second.fill("#q", "тодор")
     expect(second.locator("#results .checkin-row.is-present")).to_have_count(1, timeout=15000)

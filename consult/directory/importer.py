@@ -312,6 +312,14 @@ def _existing_contacts(emails: list[str]) -> dict[str, sa.Row]:
     return found
 
 
+def _cell(value: str) -> str:
+    """A cell as the directory stores it: trimmed, and without the apostrophe an export put
+    before a value a spreadsheet would run (checked only where one could be: this runs for
+    every cell of ten thousand rows)."""
+    value = value.strip()
+    return spreadsheet_value(value) if value[:1] == "'" else value
+
+
 def preview(parsed: ParsedFile, mapping: dict, on_existing: str = "update",
             unknown_gender_as_undisclosed: bool = False) -> Preview:
     types = _type_lookup()
@@ -322,8 +330,7 @@ def preview(parsed: ParsedFile, mapping: dict, on_existing: str = "update",
     for number, raw in enumerate(parsed.rows, start=parsed.first_line):
         if not any(cell.strip() for cell in raw):
             continue
-        values = {name: spreadsheet_value(raw[index].strip())
-                  if index is not None and index < len(raw) else ""
+        values = {name: _cell(raw[index]) if index is not None and index < len(raw) else ""
                   for name, index in mapping.items()}
         rows.append(Row(line=number, values=values))
 

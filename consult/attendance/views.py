@@ -33,7 +33,11 @@ from consult.files import download
 from consult.forms import BaseForm, ConfirmForm, email, max_length, required, strip
 from consult.registrations import services as registrations
 from consult.registrations.forms import gender_choices
-from consult.registrations.models import Registration, RegistrationStatus
+from consult.registrations.models import (
+    REGISTRATION_STATUS_LABELS,
+    Registration,
+    RegistrationStatus,
+)
 from consult.security import roles_required
 
 bp = Blueprint("attendance", __name__, url_prefix="/manage")
@@ -191,6 +195,9 @@ def walk_in(meeting_id):
                 "If this is someone else, tick the box below.", name=form.name.data))
         else:
             kind = form.stakeholder_type.data
+            email = (form.email.data or "").strip().lower()
+            known = email and db.session.scalar(sa.select(Registration.status).where(
+                Registration.meeting_id == meeting.id, Registration.email == email))
             registration = services.walk_in(meeting, {
                 "name": form.name.data, "email": form.email.data or "",
                 "gender": Gender(form.gender.data) if form.gender.data else Gender.UNDISCLOSED,
@@ -198,8 +205,15 @@ def walk_in(meeting_id):
                 "stakeholder_type_id": int(kind) if kind and kind.isdigit() else None,
             }, current_user)
             db.session.commit()
-            flash(_("%(name)s is registered and checked in.", name=registration.name),
-                  "success")
+            if known:
+                # the address was on the list already: that registration is checked in, as
+                # it is (its name, not the one typed)
+                flash(_("%(email)s was registered already, as %(name)s (%(status)s): checked "
+                        "in.", email=email, name=registration.name,
+                        status=REGISTRATION_STATUS_LABELS[known]), "success")
+            else:
+                flash(_("%(name)s is registered and checked in.", name=registration.name),
+                      "success")
             return redirect(url_for("attendance.walk_in", meeting_id=meeting.id))
     return render_template("attendance/walk_in.html", meeting=meeting, form=form,
                            counts=services.door_counts(meeting))

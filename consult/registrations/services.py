@@ -409,7 +409,8 @@ def prepare_status_mail(registration_id: int, status: str, promoted: bool = Fals
     return Prepared(
         template="registration_status",
         context={"registration": registration, "meeting": meeting, "promoted": promoted,
-                 "status": status.value, "online": meeting.format is not MeetingFormat.IN_PERSON},
+                 "status": status.value, "had_seat": had_seat,
+                 "online": meeting.format is not MeetingFormat.IN_PERSON},
         attachments=attachments,
     )
 

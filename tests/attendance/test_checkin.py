@@ -346,3 +346,17 @@ def test_a_latin_spelling_of_a_registered_name_is_asked_about(client, auth, db):
     assert "is on this meeting&#39;s list already" in page
     text = client.get(f"/manage/meetings/{meeting.id}/checkin?q=maria").get_data(as_text=True)
     assert "maria@example.bg" in text and "maria@example.org" in text
+
+
+def test_a_walk_in_with_a_registered_address_is_told_whose_registration_it_is(client, auth,
+                                                                               db):
+    meeting = setup(db, auth)
+    url = f"/manage/meetings/{meeting.id}/walk-in?lang=en"
+    response = post_form(client, url, {"name": "Ana S.", "email": "ANA@example.bg"},
+                         follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "ana@example.bg was registered already, as Ана Стоянова (confirmed): checked in." \
+        in page
+    assert "Ana S." not in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 3
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 1

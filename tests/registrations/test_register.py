@@ -324,3 +324,29 @@ def test_only_places_the_directory_knows_reach_its_region_filter(client, db):
     # the registration keeps what the person typed
     assert db.session.scalar(sa.select(Registration.region).where(
         Registration.email == "viki@example.bg")) == "Видинн"
+
+
+def test_the_mail_says_what_the_calendar_file_does_and_why_the_seat_went(client, db,
+                                                                         smtp_server):
+    from consult.registrations import services
+
+    meeting = open_meeting(capacity=1)
+    register(client, meeting, "Ана", "ana@example.bg")
+    register(client, meeting, "Боян", "boyan@example.bg")  # the waiting list
+    ana, boyan = (db.session.scalar(sa.select(Registration).where(
+        Registration.email == address)) for address in ("ana@example.bg", "boyan@example.bg"))
+    services.move(ana, RegistrationStatus.WAITLISTED)  # Боян gets her seat
+    db.session.commit()
+    services.cancel(db.session.get(Registration, ana.id))  # from the waiting list: no seat
+    db.session.commit()
+    deliver_pending()
+    moved, cancelled = smtp_server.to("ana@example.bg")[1:]
+    text = moved.get_body(("plain",)).get_content()
+    assert "moved you from your seat to the waiting list" in text
+    assert "removes the meeting from your calendar" in text
+    assert calendar_of(moved).method.value == "CANCEL"
+    text = cancelled.get_body(("plain",)).get_content()
+    assert "removes the meeting from your calendar" not in text  # nothing attached to do it
+    assert not [p for p in cancelled.iter_attachments()
+                if p.get_content_type() == "text/calendar"]
+    assert boyan.id

@@ -149,8 +149,8 @@ def apply(meeting: Meeting, matches: list[Match], by: User | None, online: bool,
             check_in(person, by, method, online=online)
             counts["checked_in"] += 1
         elif add_unmatched and item.entry.name:
-            registration = walk_in(meeting, {"name": item.entry.name,
-                                             "email": item.entry.email}, by)
+            registration, _known = walk_in(meeting, {"name": item.entry.name,
+                                                     "email": item.entry.email}, by)
             attendance = db.session.scalar(sa.select(Attendance).where(
                 Attendance.registration_id == registration.id))
             attendance.method, attendance.online = method, online

@@ -67,14 +67,18 @@ def undo(registration: Registration) -> None:
         db.session.flush()
 
 
-def walk_in(meeting: Meeting, data: dict, by: User | None) -> Registration:
-    """Someone who did not register: the registration and the attendance in one step."""
+def walk_in(meeting: Meeting, data: dict, by: User | None
+            ) -> tuple[Registration, RegistrationStatus | None]:
+    """Someone who did not register: the registration and the attendance in one step.
+    Returns the registration checked in and, where the address was on the list already,
+    the status that registration had (None for a new one)."""
     lock_meeting(meeting.id)
     email = (data.get("email") or "").strip().lower()
     registration = None
     if email:
         registration = db.session.scalar(sa.select(Registration).where(
             Registration.meeting_id == meeting.id, Registration.email == email))
+    known = registration.status if registration is not None else None
     if registration is None:
         registration = Registration(meeting=meeting, email=email or _walk_in_address(meeting))
         registration.name = data["name"]
@@ -91,7 +95,7 @@ def walk_in(meeting: Meeting, data: dict, by: User | None) -> Registration:
         db.session.add(registration)
         db.session.flush()
     check_in(registration, by, CheckInMethod.WALK_IN)
-    return registration
+    return registration, known
 
 
 # spellings one Cyrillic name gets in Latin letters: "Мария" is "Mariya" and "Maria"
@@ -186,6 +190,11 @@ def door_counts(meeting: Meeting) -> DoorCounts:
 
 
 
+def certificate_key(registration: Registration) -> str:
+    """The certificate mail's outbox key: one per person, ever."""
+    return f"certificate:{registration.id}"
+
+
 def queue_certificate(registration: Registration) -> bool:
     """Queue the certificate mail, PDF attached, in the person's language; once per person."""
     from flask_babel import lazy_gettext as _l
@@ -195,7 +204,7 @@ def queue_certificate(registration: Registration) -> bool:
     from consult.mail.models import OutboxMessage
     from consult.mail.services import Attachment, queue_mail
 
-    key = f"certificate:{registration.id}"
+    key = certificate_key(registration)
     if db.session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)):
         return False
     meeting = registration.meeting

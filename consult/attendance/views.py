@@ -31,6 +31,7 @@ from consult.events.models import Meeting, MeetingStatus, Series
 from consult.extensions import db
 from consult.files import download
 from consult.forms import BaseForm, ConfirmForm, email, max_length, required, strip
+from consult.mail.models import OutboxMessage
 from consult.registrations import services as registrations
 from consult.registrations.forms import gender_choices
 from consult.registrations.models import (
@@ -195,10 +196,7 @@ def walk_in(meeting_id):
                 "If this is someone else, tick the box below.", name=form.name.data))
         else:
             kind = form.stakeholder_type.data
-            email = (form.email.data or "").strip().lower()
-            known = email and db.session.scalar(sa.select(Registration.status).where(
-                Registration.meeting_id == meeting.id, Registration.email == email))
-            registration = services.walk_in(meeting, {
+            registration, known = services.walk_in(meeting, {
                 "name": form.name.data, "email": form.email.data or "",
                 "gender": Gender(form.gender.data) if form.gender.data else Gender.UNDISCLOSED,
                 "organisation_name": form.organisation.data or "",
@@ -209,7 +207,7 @@ def walk_in(meeting_id):
                 # the address was on the list already: that registration is checked in, as
                 # it is (its name, not the one typed)
                 flash(_("%(email)s was registered already, as %(name)s (%(status)s): checked "
-                        "in.", email=email, name=registration.name,
+                        "in.", email=registration.email, name=registration.name,
                         status=REGISTRATION_STATUS_LABELS[known]), "success")
             else:
                 flash(_("%(name)s is registered and checked in.", name=registration.name),
@@ -295,11 +293,10 @@ def certificates(meeting_id):
         sa.select(Registration).join(Attendance, Attendance.registration_id == Registration.id)
         .where(Registration.meeting_id == meeting.id).order_by(Registration.name)).all()
     reachable = [r for r in attended if not r.email.endswith(".invalid")]
-    from consult.mail.models import OutboxMessage
-
+    keys = {services.certificate_key(r): r for r in reachable}
     sent = set(db.session.scalars(sa.select(OutboxMessage.dedupe_key).where(
-        OutboxMessage.dedupe_key.in_([f"certificate:{r.id}" for r in reachable]))))
-    waiting = [r for r in reachable if f"certificate:{r.id}" not in sent]
+        OutboxMessage.dedupe_key.in_(keys))))
+    waiting = [r for key, r in keys.items() if key not in sent]
     # a certificate says the person took part: not before the meeting has begun
     begun = meeting.starts_at <= utcnow()
     form = ConfirmForm()

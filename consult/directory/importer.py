@@ -334,8 +334,7 @@ def preview(parsed: ParsedFile, mapping: dict, on_existing: str = "update",
                   for name, index in mapping.items()}
         rows.append(Row(line=number, values=values))
 
-    seen: dict[str, int] = {}
-    seen_phones: dict[tuple[str, str], int] = {}
+    seen: dict[str | tuple[str, str], int] = {}
     emails = EmailChecker()
     limits = _length_limits()
     for row in rows:
@@ -380,18 +379,15 @@ def preview(parsed: ParsedFile, mapping: dict, on_existing: str = "update",
             if row.type_id is None:
                 row.reasons.append(str(_l("Unknown stakeholder type “%(value)s”.",
                                           value=values["stakeholder_type"])))
-        if row.email:
-            if row.email in seen:
-                row.reasons.append(str(_l("The same e-mail address as line %(line)s.",
-                                          line=seen[row.email])))
-            else:
-                seen[row.email] = row.line
-        elif row.phone_key:
-            if row.phone_key in seen_phones:
-                row.reasons.append(str(_l("The same name and phone as line %(line)s.",
-                                          line=seen_phones[row.phone_key])))
-            else:
-                seen_phones[row.phone_key] = row.line
+        # who the row is: its address, or without one its name and phone
+        identity = row.email or row.phone_key
+        if identity in seen:
+            twin = _l("The same e-mail address as line %(line)s.", line=seen[identity]) \
+                if row.email else _l("The same name and phone as line %(line)s.",
+                                     line=seen[identity])
+            row.reasons.append(str(twin))
+        elif identity:
+            seen[identity] = row.line
         if row.reasons:
             row.action = "reject"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 
 import pytest
@@ -95,3 +96,30 @@ def test_an_organisation_named_in_many_rows_is_added_once(app, db):
     assert contacts["b@example.bg"].own_type.code == "mediator"
     assert contacts["c@example.bg"].organisation.name == "Община Видин"
     assert contacts["a@example.bg"].tags == [] and contacts["a@example.bg"].created_at
+
+
+def test_the_cycle_collector_rests_during_each_step_and_resumes_after(db, monkeypatch):
+    seen = []
+    real_lookup = importer._type_lookup
+
+    def lookup():
+        seen.append(gc.isenabled())
+        return real_lookup()
+
+    monkeypatch.setattr(importer, "_type_lookup", lookup)
+    assert run_import(db, "name,email\nИван Петров,ivan@example.bg\n") == {"new": 1, "update": 0}
+    assert seen == [False]
+    assert gc.isenabled()
+
+    # a step that fails resumes it too
+    with pytest.raises(importer.ImportError_):
+        importer.parse(b"", "empty.csv")
+    assert gc.isenabled()
+
+    # paused by someone else before: left paused
+    gc.disable()
+    try:
+        importer.parse("name,email\nИван,ivan@example.bg\n".encode(), "list.csv")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

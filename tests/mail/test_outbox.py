@@ -433,3 +433,31 @@ def test_a_sqlite_file_database_runs_in_wal_mode(db):
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+@pytest.mark.postgres_only
+def test_sends_are_recorded_without_waiting_for_the_disk_and_the_pool_gets_durable_commits_back(
+        db, smtp_server, monkeypatch):
+    from consult.mail import worker
+
+    seen = []
+    record = worker._record_sent
+
+    def recording(recorder, row_id, worker_id):
+        seen.append((recorder.exec_driver_sql("SHOW synchronous_commit").scalar(),
+                     recorder.connection.dbapi_connection))
+        record(recorder, row_id, worker_id)
+
+    monkeypatch.setattr(worker, "_record_sent", recording)
+    for n in range(3):
+        queue(to=f"person{n}@example.org")
+    db.session.commit()
+    assert deliver_pending().sent == 3
+    assert [setting for setting, _ in seen] == ["off"] * 3
+    assert [m.status for m in messages(db)] == [OutboxStatus.SENT] * 3
+    # the same connection, back in the pool: its commits wait for the disk again
+    raw = seen[0][1]
+    with raw.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
+    raw.rollback()

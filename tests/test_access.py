@@ -48,6 +48,8 @@ PUBLIC = {
     "registrations.register_series": "the public form for several meetings of a series",
     "registrations.edit": "a participant changes their details, by their personal token",
     "registrations.my_data": "a participant downloads their data, by their personal token",
+    "registrations.send_my_data": "a participant has everything held about their address "
+                                  "mailed to that address, by their personal token",
     # --- groups: public pages of working groups (add entries below this line)
     "groups.group": "public page of a working group (internal groups only for managers)",
     # --- transparency: the public record (add entries below this line)

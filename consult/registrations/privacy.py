@@ -150,11 +150,20 @@ def _erase_mail_to(addresses: set[str], *also) -> None:
         .execution_options(synchronize_session=False))
 
 
-def personal_data(registration: Registration) -> dict:
-    """Everything we hold about the person behind a registration, for them to download."""
-    email = registration.email
-    rows = db.session.scalars(sa.select(Registration).where(
-        Registration.email == email).order_by(Registration.created_at)).all()
+def personal_data(registration: Registration, everything: bool = False) -> dict:
+    """What we hold about the person behind a registration: the registration itself, or with
+    ``everything`` all registrations with its address, their directory record, invitations
+    and working groups.
+
+    Only the registration itself is downloaded with its link: anyone can type an address
+    into the public form and get a link, so everything about an address goes to that address
+    by mail (``send_personal_data``).
+    """
+    if everything:
+        rows = db.session.scalars(sa.select(Registration).where(
+            Registration.email == registration.email).order_by(Registration.created_at)).all()
+    else:
+        rows = [registration]
     attended = set(db.session.scalars(sa.select(Attendance.registration_id).where(
         Attendance.registration_id.in_([r.id for r in rows]))))
     contact = registration.contact
@@ -173,11 +182,12 @@ def personal_data(registration: Registration) -> dict:
             "publish_consent": r.publish_consent,
             "sensitive_answer": r.sensitive_answer,
             "consent_text": r.consent_text, "consent_version": r.consent_version,
+            "answers": r.answers or {},
             "registered_at": r.created_at.isoformat(),
             "attended": r.id in attended,
         } for r in rows],
     }
-    if contact is not None:
+    if everything and contact is not None:
         data["directory"] = {
             "name": contact.name, "email": contact.email, "phone": contact.phone,
             "gender": contact.gender.value, "position": contact.position,
@@ -201,3 +211,34 @@ def personal_data(registration: Registration) -> dict:
         } for m in db.session.scalars(sa.select(Membership).where(
             Membership.contact_id == contact.id).order_by(Membership.starts_on, Membership.id))]
     return data
+
+
+def personal_data_key(registration: Registration) -> str:
+    """The outbox key of the personal-data mail: at most one a day for a registration."""
+    return f"personal-data:{registration.id}:{utcnow():%Y-%m-%d}"
+
+
+def send_personal_data(registration: Registration) -> bool:
+    """Mail everything held about the registration's address to that address, as a JSON
+    file; once a day at most. False when today's is already on its way."""
+    import json
+
+    from flask_babel import lazy_gettext as _l
+
+    from consult.i18n import CONTENT_LANGUAGES
+    from consult.mail.services import Attachment, queue_mail
+
+    key = personal_data_key(registration)
+    if db.session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)):
+        return False
+    body = json.dumps(personal_data(registration, everything=True), ensure_ascii=False,
+                      indent=2)
+    queue_mail(
+        to=registration.email, to_name=registration.name,
+        locale=registration.locale if registration.locale in CONTENT_LANGUAGES else "en",
+        template="personal_data", subject=_l("The data we hold about you"),
+        context={"registration": registration},
+        attachments=[Attachment("my-data.json", "application/json",
+                                body.encode("utf-8"))],
+        dedupe_key=key, topic="registrations.personal_data")
+    return True

@@ -25,6 +25,7 @@ from consult.invitations.services import (
     registration_cancelled,
     sender_for,
 )
+from consult.mail.models import OutboxMessage
 from consult.mail.services import (
     Attachment,
     PreparationImpossible,
@@ -94,6 +95,9 @@ class RegistrationRefused(Exception):
 class Outcome:
     registration: Registration
     created: bool  # False: this e-mail was registered already
+    # a cancelled or refused registration of this address taken up again: its link (and its
+    # past) belongs to whoever owns the address, not necessarily to whoever typed it
+    revived: bool = False
 
 
 SEAT_DECISION_FIELDS = ("status", "starts_at", "ends_at", "registration_opens_at",
@@ -172,13 +176,18 @@ def register(meeting: Meeting, data: dict, invitation: Invitation | None = None,
         Registration.meeting_id == meeting.id, Registration.email == email))
     if existing is not None and existing.is_active:
         return Outcome(existing, False)
-    if invited and invitation.for_organisation:
-        delegates = db.session.scalar(sa.select(sa.func.count()).select_from(Registration).where(
+    if invited:
+        # an organisation sends its delegates; a personal invitation seats one person
+        used = db.session.scalar(sa.select(sa.func.count()).select_from(Registration).where(
             Registration.invitation_id == invitation.id,
             Registration.status.in_(ACTIVE_STATUSES)))
-        if delegates >= invitation.max_delegates:
+        if invitation.for_organisation and used >= invitation.max_delegates:
             raise RegistrationRefused(_l(
                 "Your organisation has named all the delegates it was invited to send."))
+        if not invitation.for_organisation and used and not organizer:
+            raise RegistrationRefused(_l(
+                "Someone has registered with this invitation already. If you are coming in "
+                "place of the person invited, please ask the organizers."))
 
     if meeting.registration_mode is RegistrationMode.APPROVAL:
         status = RegistrationStatus.PENDING
@@ -224,7 +233,7 @@ def register(meeting: Meeting, data: dict, invitation: Invitation | None = None,
     db.session.add(registration)
     db.session.flush()
     send_status_mail(registration)
-    return Outcome(registration, True)
+    return Outcome(registration, True, revived=existing is not None)
 
 
 def _invitation_follows(registration: Registration) -> None:
@@ -350,7 +359,7 @@ def qr_png(code, scale: int = 6, border: int = 4) -> bytes:
 
 
 def send_status_mail(registration: Registration, promoted: bool = False,
-                     had_seat: bool = False) -> None:
+                     had_seat: bool = False) -> OutboxMessage:
     """Queue the mail that tells the person where they stand; the worker prepares it (see
     ``prepare_status_mail``), so registering costs the database work only."""
     meeting = registration.meeting
@@ -359,7 +368,7 @@ def send_status_mail(registration: Registration, promoted: bool = False,
     if _calendar_method(registration.status, had_seat) is not None:
         # later than anything their calendar holds of this meeting from us
         registration.calendar_sequence = (registration.calendar_sequence or 0) + 1
-    queue_prepared_later(
+    return queue_prepared_later(
         to=registration.email,
         to_name=registration.name,
         locale=locale,
@@ -372,6 +381,23 @@ def send_status_mail(registration: Registration, promoted: bool = False,
         reply_to=meeting.series.reply_to if meeting.series and meeting.series.reply_to else None,
         topic="registrations.status",
     )
+
+
+RESEND_INTERVAL_MINUTES = 10
+
+
+def send_status_mail_again(registration: Registration) -> bool:
+    """The status mail once more, for someone who registered the same address again: at most
+    once in RESEND_INTERVAL_MINUTES for a registration, so a public form cannot be used to
+    flood a mailbox. False when one went out within that time."""
+    now = utcnow()
+    window = now.replace(minute=now.minute - now.minute % RESEND_INTERVAL_MINUTES, second=0,
+                         microsecond=0)
+    key = f"status-again:{registration.id}:{window:%Y%m%d%H%M}"
+    if db.session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)):
+        return False
+    send_status_mail(registration).dedupe_key = key
+    return True
 
 
 def _calendar_method(status: RegistrationStatus, had_seat: bool) -> str | None:

@@ -22,7 +22,7 @@ from consult.events import services as events
 from consult.events.calendar import build_calendar
 from consult.events.display import meeting_when
 from consult.events.models import Meeting, MeetingStatus, RegistrationMode
-from consult.events.views import _publicly_visible
+from consult.events.views import _is_manager, _publicly_visible
 from consult.extensions import db
 from consult.files import download
 from consult.forms import ConfirmForm, select_choices
@@ -153,12 +153,19 @@ def _registration_form(meeting: Meeting, invitation: Invitation | None):
             if not outcome.created:
                 # the same address again: no second registration, and the manage link goes to
                 # that address only, never to whoever typed it into the form
-                services.send_status_mail(outcome.registration)
+                services.send_status_mail_again(outcome.registration)
                 db.session.commit()
                 return redirect(url_for("registrations.registered_already",
                                         meeting_id=meeting.id))
-            token = outcome.registration.token  # read before the commit expires it
+            registration = outcome.registration
+            # read before the commit expires them
+            token, email = registration.token, registration.email
             db.session.commit()
+            if outcome.revived and not _invited_address(invitation, email):
+                # an earlier registration of this address, taken up again: its link went to
+                # the address (in the status mail), as for one still active
+                return redirect(url_for("registrations.registered_already",
+                                        meeting_id=meeting.id))
             return redirect(url_for("registrations.done", token=token))
     status = 409 if refused and request.method == "POST" else 200
     return private_response(render_template(
@@ -166,6 +173,12 @@ def _registration_form(meeting: Meeting, invitation: Invitation | None):
         refused=refused, state=state, consent_text=services.CONSENT_TEXT,
         question_fields=[f"q_{q.id}" for q in questions],
         organisations=organisation_names(), places=place_names()), status)
+
+
+def _invited_address(invitation: Invitation | None, email: str) -> bool:
+    """Whether ``email`` is the address the invitation went to: whoever used its link reads
+    that mailbox."""
+    return invitation is not None and (invitation.email or "").lower() == email.lower()
 
 
 def place_names() -> list[str]:
@@ -184,16 +197,23 @@ def organisation_names() -> list[str]:
         Organisation.archived_at.is_(None)).order_by(Organisation.name).limit(1000)))
 
 
+def _meeting_open_to_public(meeting_id: int) -> Meeting:
+    """A meeting whose public form anyone may use: one the public can see (published, in a
+    published series and a public group); its managers may try the form of the others. A
+    meeting kept from the public takes registrations through invitations only."""
+    # the form shows the meeting and its series, not its agenda
+    meeting = db.get_or_404(Meeting, meeting_id, options=[lazyload(Meeting.agenda)])
+    if meeting.status is MeetingStatus.DRAFT or not (
+            _publicly_visible(meeting) or _is_manager(meeting)):
+        abort(404)
+    return meeting
+
+
 @bp.route("/meetings/<int:meeting_id>/register", methods=["GET", "POST"])
 @public
 @limit_posts(public_form_limit)
 def register(meeting_id):
-    # the form shows the meeting and its series, not its agenda or working group
-    meeting = db.get_or_404(Meeting, meeting_id, options=[
-        lazyload(Meeting.agenda), lazyload(Meeting.group)])
-    if meeting.status is MeetingStatus.DRAFT:
-        abort(404)
-    return _registration_form(meeting, None)
+    return _registration_form(_meeting_open_to_public(meeting_id), None)
 
 
 @bp.route("/i/<token>/register", methods=["GET", "POST"])
@@ -229,10 +249,7 @@ def done(token):
 def registered_already(meeting_id):
     """After a registration with an address registered already: the link went to that
     address; this page names neither."""
-    meeting = db.get_or_404(Meeting, meeting_id, options=[
-        lazyload(Meeting.agenda), lazyload(Meeting.group)])
-    if meeting.status is MeetingStatus.DRAFT:
-        abort(404)
+    meeting = _meeting_open_to_public(meeting_id)
     return private_response(render_template(
         "registrations/registered_already.html", meeting=meeting,
         meeting_public=_publicly_visible(meeting)))
@@ -358,7 +375,7 @@ def edit(token):
 @bp.route("/r/<token>/my-data.json")
 @public
 def my_data(token):
-    """Everything we hold about the person, as a file they can keep (GDPR art. 15 and 20)."""
+    """This registration's data, as a file the person can keep (GDPR art. 15 and 20)."""
     import json
 
     from consult.registrations.privacy import personal_data
@@ -366,6 +383,27 @@ def my_data(token):
     registration = _registration_or_404(token)
     body = json.dumps(personal_data(registration), ensure_ascii=False, indent=2)
     return private_response(download(body, "application/json; charset=utf-8", "my-data.json"))
+
+
+@bp.route("/r/<token>/my-data/send", methods=["POST"])
+@public
+@limit_posts(public_form_limit)
+def send_my_data(token):
+    """Everything held about the registration's address, mailed to that address only."""
+    from consult.registrations.privacy import send_personal_data
+
+    registration = _registration_or_404(token)
+    if registration.anonymised_at is not None:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        if send_personal_data(registration):
+            db.session.commit()
+            flash(_("Everything we hold about %(email)s is on its way to that address.",
+                    email=registration.email), "success")
+        else:
+            flash(_("It was sent to %(email)s today already. Please look for it there.",
+                    email=registration.email), "info")
+    return redirect(url_for("registrations.manage", token=token))
 
 
 @bp.route("/series/<slug>/register", methods=["GET", "POST"])
@@ -383,7 +421,7 @@ def register_series(slug):
     open_states = (events.RegistrationState.OPEN, events.RegistrationState.FULL)
     candidates = [m for m in series.meetings
                   if m.registration_mode is not RegistrationMode.INVITATION
-                  and events.registration_state(m) in open_states]
+                  and events.registration_state(m) in open_states and _publicly_visible(m)]
     with_questions = set(db.session.scalars(sa.select(Question.meeting_id).where(
         Question.meeting_id.in_([m.id for m in candidates]), Question.required.is_(True))))
 
@@ -406,7 +444,11 @@ def register_series(slug):
                 outcomes.append((meeting, None, str(error.message)))
                 continue
             if not outcome.created:
-                services.send_status_mail(outcome.registration)
+                # no status shown for an address registered already: the mail tells it
+                services.send_status_mail_again(outcome.registration)
+                outcomes.append((meeting, None, _(
+                    "registered before: the personal link went to the address again")))
+                continue
             outcomes.append((meeting, outcome.registration, ""))
         db.session.commit()
         return private_response(render_template("registrations/series_done.html", series=series,

@@ -79,11 +79,54 @@ def test_participant_sees_changes_and_downloads_their_data(client, db):
     data = json.loads(client.get(f"/r/{ana.token}/my-data.json").data)
     [record] = data["registrations"]
     assert record["name"] == "Ана Стоянова-Петрова" and record["phone"] == "+359 888 000"
-    assert data["directory"]["email"] == "ana@example.bg"
     # the directory's record of her stays: anyone may type her address into the public form
     # (through her own invitation, it is corrected: tests/invitations)
-    assert data["directory"]["name"] != "Ана Стоянова-Петрова"
+    contact = db.session.scalar(sa.select(Contact).where(Contact.email == "ana@example.bg"))
+    assert contact.name != "Ана Стоянова-Петрова"
     assert meeting.id
+
+
+def test_a_link_downloads_its_registration_and_everything_else_goes_to_the_address(
+        client, db, smtp_server):
+    from consult.mail.worker import deliver_pending
+
+    earlier = meeting_with_people(db, day="2027-04-01")
+    contact = db.session.scalar(sa.select(Contact).where(Contact.email == "ana@example.bg"))
+    contact.phone, contact.position = "+359 2 000 111", "главен експерт"
+    make_member(make_group(public=True), contact, publish_consent=False)
+    db.session.commit()
+    # a stranger registers with her address for another meeting and gets a link
+    later = make_meeting(earlier.series, day="2027-06-01", status=MeetingStatus.PUBLISHED)
+    db.session.commit()
+    answer = post_form(client, f"/meetings/{later.id}/register", {
+        "name": "Някой друг", "email": "ana@example.bg", "gender": "other", "consent": "y"})
+    token = answer.headers["Location"].split("/")[2]
+    data = json.loads(client.get(f"/r/{token}/my-data.json").data)
+    assert [r["name"] for r in data["registrations"]] == ["Някой друг"]
+    assert set(data) == {"exported_at", "registrations"}
+    text = json.dumps(data, ensure_ascii=False)
+    for hers in ("Ана Стоянова", "+359 888 000", "+359 2 000 111", "главен експерт"):
+        assert hers not in text
+    page = client.get(f"/r/{token}").get_data(as_text=True)
+    assert "Send it to ana@example.bg" in page
+
+    # everything goes to the address, once a day
+    deliver_pending()  # the confirmations
+    smtp_server.clear()
+    sent = post_form(client, f"/r/{token}/my-data/send", {}, form_page=f"/r/{token}")
+    assert sent.status_code == 302
+    again = post_form(client, f"/r/{token}/my-data/send", {}, form_page=f"/r/{token}",
+                      follow_redirects=True)
+    assert "today already" in again.get_data(as_text=True)
+    assert deliver_pending().sent == 1
+    [message] = smtp_server.messages
+    assert "ana@example.bg" in message["To"]
+    [attachment] = [part for part in message.walk() if part.get_filename() == "my-data.json"]
+    everything = json.loads(attachment.get_payload(decode=True))
+    assert sorted(r["name"] for r in everything["registrations"]) == [
+        "Ана Стоянова", "Някой друг"]
+    assert everything["directory"]["phone"] == "+359 2 000 111"
+    assert len(everything["working_groups"]) == 1
 
 
 def counts(meeting):
@@ -139,7 +182,7 @@ def test_erasure_on_request_is_confirmed_and_logged(client, auth, db):
     georgi = db.session.scalar(sa.select(Registration).where(
         Registration.email == "georgi@example.bg"))
     # what he may download names his seat in the group
-    [seat] = personal_data(georgi)["working_groups"]
+    [seat] = personal_data(georgi, everything=True)["working_groups"]
     assert seat["name_published"] is True and seat["group"] == group.text("name")
     mail_to_him = sa.select(OutboxMessage).where(OutboxMessage.recipient == "georgi@example.bg")
     assert db.session.scalars(mail_to_him).all()  # his confirmation, not sent yet

@@ -82,7 +82,7 @@ def test_the_same_address_twice_makes_one_registration(client, db, smtp_server):
     response = register(stranger, meeting, "Ана Иванова", "ANA@example.bg")
     assert response.status_code == 302 and token not in response.headers["Location"]
     page = stranger.get(response.headers["Location"] + "?lang=en").get_data(as_text=True)
-    assert "You were already registered" in page and "We have sent the link" in page
+    assert "Please look in your mailbox" in page and "We have sent the personal link" in page
     assert token not in page and "ana@example.bg" not in page
     assert len(statuses(db)) == 1
     deliver_pending()
@@ -350,3 +350,105 @@ def test_the_mail_says_what_the_calendar_file_does_and_why_the_seat_went(client,
     assert not [p for p in cancelled.iter_attachments()
                 if p.get_content_type() == "text/calendar"]
     assert boyan.id
+
+
+def test_a_personal_invitation_seats_one_person(client, app, db):
+    from consult.invitations.models import Invitation
+    from tests.factories import make_contact
+
+    meeting = open_meeting(registration_mode=RegistrationMode.INVITATION, capacity=30)
+    todor = make_contact("Тодор Христов", "todor@example.bg")
+    invitation = Invitation(meeting_id=meeting.id, contact_id=todor.id, name=todor.name,
+                            email=todor.email, mail_key="k-todor")
+    db.session.add(invitation)
+    db.session.commit()
+    url = f"/i/{invitation.token}/register"
+    fields = {"gender": "male", "consent": "y"}
+    assert post_form(client, url, {"name": "Тодор Христов", "email": "todor@example.bg",
+                                   **fields}).status_code == 302
+    # the link forwarded: a second person is told, and no seat is taken
+    stranger = app.test_client()
+    refused = post_form(stranger, url + "?lang=en", {"name": "Някой", "email":
+                        "someone@example.bg", **fields})
+    assert refused.status_code == 409
+    assert "Someone has registered with this invitation already" in refused.get_data(
+        as_text=True)
+    assert set(statuses(db)) == {"todor@example.bg"}
+    # his own address again is his registration, as ever
+    assert post_form(stranger, url, {"name": "Тодор", "email": "todor@example.bg",
+                                     **fields}).status_code == 302
+    # once he cancels, the invitation can seat someone in his place
+    db.session.scalar(sa.select(Registration)).status = RegistrationStatus.CANCELLED
+    db.session.commit()
+    assert post_form(stranger, url, {"name": "Някой", "email": "someone@example.bg",
+                                     **fields}).status_code == 302
+    assert statuses(db)["someone@example.bg"] is RegistrationStatus.CONFIRMED
+
+
+def test_a_cancelled_registration_taken_up_again_keeps_its_link_in_the_mailbox(
+        client, app, db, smtp_server):
+    meeting = open_meeting()
+    register(client, meeting, "Ана Стоянова", "ana@example.bg", phone="+359 888 000")
+    registration = db.session.scalar(sa.select(Registration))
+    registration.status = RegistrationStatus.CANCELLED
+    token = registration.token
+    db.session.commit()
+    deliver_pending()
+    smtp_server.clear()
+    # someone types her address: registered again, but the link goes only to her
+    stranger = app.test_client()
+    response = register(stranger, meeting, "Някой", "ana@example.bg")
+    assert response.headers["Location"].endswith(f"/meetings/{meeting.id}/registered-already")
+    assert token not in response.headers["Location"]
+    assert statuses(db) == {"ana@example.bg": RegistrationStatus.CONFIRMED}
+    deliver_pending()
+    [mail] = smtp_server.to("ana@example.bg")
+    assert f"/r/{token}" in mail.get_body(("plain",)).get_content()
+
+
+def test_typing_a_registered_address_again_and_again_sends_one_mail(client, app, db,
+                                                                     smtp_server):
+    meeting = open_meeting()
+    register(client, meeting, "Ана", "ana@example.bg")
+    deliver_pending()
+    smtp_server.clear()
+    stranger = app.test_client()
+    for _ in range(3):
+        assert register(stranger, meeting, "Ана", "ana@example.bg").status_code == 302
+    deliver_pending()
+    assert len(smtp_server.to("ana@example.bg")) == 1
+
+
+def test_the_series_form_shows_no_status_of_an_address_registered_before(client, app, db):
+    meeting = open_meeting(capacity=1)
+    register(client, meeting, "Ана", "ana@example.bg")
+    register(client, meeting, "Боян", "boyan@example.bg")  # waiting list
+    stranger = app.test_client()
+    page = post_form(stranger, f"/series/{meeting.series.slug}/register?lang=en", {
+        "name": "Боян", "email": "boyan@example.bg", "gender": "male", "consent": "y",
+        "meetings": [str(meeting.id)]}).get_data(as_text=True)
+    assert "registered before: the personal link went to the address again" in page
+    assert "waiting list" not in page.lower()
+
+
+def test_a_meeting_kept_from_the_public_takes_no_registration_through_the_public_form(
+        client, app, db, auth):
+    from tests.factories import make_group
+
+    hidden_series = open_meeting()
+    hidden_series.series.published = False
+    internal = open_meeting(group=make_group(public=False))
+    visible = open_meeting()
+    db.session.commit()
+    for meeting in (hidden_series, internal):
+        for path in ("register", "registered-already"):
+            assert client.get(f"/meetings/{meeting.id}/{path}").status_code == 404
+        # with a valid token from a form the public may use
+        assert post_form(client, f"/meetings/{meeting.id}/register", {
+            "name": "Ана", "email": "ana@example.bg", "gender": "female", "consent": "y"},
+            form_page=f"/meetings/{visible.id}/register").status_code == 404
+    assert statuses(db) == {}
+    # its managers may still try the form
+    manager = hidden_series.series.managers[0]
+    auth.login(manager.email)
+    assert client.get(f"/meetings/{hidden_series.id}/register").status_code == 200

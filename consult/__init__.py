@@ -7,6 +7,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from config import config_for
 
@@ -30,6 +31,8 @@ def create_app(config=None, **overrides) -> Flask:
     app.config.update(overrides)
     config_class.check(app.config)
 
+    # before any route is added: every <int:…> in a URL is a row id (see RowId)
+    app.url_map.converters["int"] = RowId
     register_extensions(app)
     register_blueprints(app)
     register_request_hooks(app)
@@ -42,6 +45,16 @@ def create_app(config=None, **overrides) -> Flask:
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     return app
+
+
+class RowId(IntegerConverter):
+    """``<int:…>`` in our URLs: a row id (or a year), at most what an INTEGER column holds
+    on PostgreSQL. A larger number is no page (404), where it would reach the database and
+    fail there (500)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def register_extensions(app: Flask) -> None:

@@ -1,7 +1,16 @@
 import re
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -44,6 +53,9 @@ def login():
             form.password.errors.append(_("The e-mail or the password is not right."))
         else:
             db.session.commit()
+            # forms signed in this browser before it signed in are not trusted after: a
+            # session planted by someone else would otherwise carry their CSRF key along
+            session.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
             login_user(user, remember=form.remember.data)
             return redirect(safe_next(url_for("events.manage_home")))
     # a participant who scanned their own door code lands here: tell them what it is for

@@ -137,7 +137,11 @@ def parse(data: bytes, filename: str) -> ParsedFile:
     except csv.Error:
         delimiter = ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows = [row for row in reader]
+    rows = []
+    for row in reader:
+        if len(rows) > MAX_ROWS:
+            raise _too_many_rows()
+        rows.append(row)
     if not rows:
         raise ImportError_(_l("The file is empty."))
     headers, data, first_line = _split_headers(rows)
@@ -158,15 +162,43 @@ def _split_headers(rows: list[list[str]]) -> tuple[list[str], list[list[str]], i
 HEADER_SEARCH_ROWS = 10
 
 
+# A list is read whole into memory; these bound what one upload can make of it. A workbook
+# is a zip archive: a small file can unpack to gigabytes of sheet (a "zip bomb").
+MAX_ROWS = 50_000
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+
+
+def _too_many_rows() -> ImportError_:
+    return ImportError_(_l("The list has more than %(count)s rows. Please split it into "
+                           "smaller files.", count=f"{MAX_ROWS:,}".replace(",", " ")))
+
+
 def _parse_xlsx(data: bytes) -> ParsedFile:
+    import zipfile
+
     from openpyxl import load_workbook
 
+    unreadable = _l("This file cannot be read as a spreadsheet.")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, ValueError) as error:
+        raise ImportError_(unreadable) from error
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise ImportError_(_l("This workbook unpacks to more than %(size)s MB, more than a "
+                              "list of contacts needs. Please save the list again as a new "
+                              "workbook or as CSV.", size=MAX_UNPACKED_BYTES // 2**20 or 1))
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # noqa: BLE001 - any unreadable workbook gets one message
-        raise ImportError_(_l("This file cannot be read as a spreadsheet.")) from error
+        raise ImportError_(unreadable) from error
     sheet = book.worksheets[0]
-    rows = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    rows = []
+    for row in sheet.iter_rows(values_only=True):
+        if len(rows) > MAX_ROWS:
+            book.close()
+            raise _too_many_rows()
+        rows.append(["" if v is None else str(v) for v in row])
     book.close()
     if not rows:
         raise ImportError_(_l("The file is empty."))

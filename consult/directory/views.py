@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -13,6 +15,7 @@ from consult.db import utcnow
 from consult.directory import importer, services
 from consult.directory.forms import ContactForm, ImportForm, OrganisationForm, country_name
 from consult.directory.models import Contact, Gender, ImportBatch, Organisation
+from consult.events.models import Meeting
 from consult.extensions import db
 from consult.files import XLSX, download
 from consult.forms import ConfirmForm, paginate
@@ -120,17 +123,47 @@ def edit_contact(contact_id=None):
                         "its page if it is active again.",
                         organisation=contact.organisation.name), "info")
             return redirect(url_for("directory.contacts"))
-    history, bounces = _mail_history(contact) if contact else ([], [])
+    reach = _reach()
+    history, bounces = _mail_history(contact, reach) if contact else ([], [])
     return render_template("directory/contact_form.html", form=form, contact=contact,
                            history=history, bounces=bounces,
-                           **(_participation(contact) if contact else {}))
+                           **(_participation(contact, reach) if contact else {}))
 
 
-def _participation(contact: Contact) -> dict:
+@dataclass
+class Reach:
+    """What of a contact's past the signed-in organizer may see: the directory is shared,
+    but registrations, invitations and seats belong to the series and groups whose
+    managers run them (admins see all: ``meetings`` and ``groups`` are None)."""
+
+    meetings: set[int] | None
+    groups: set[int] | None
+
+    def meeting(self, meeting_id: int) -> bool:
+        return self.meetings is None or meeting_id in self.meetings
+
+    def group(self, group_id: int) -> bool:
+        return self.groups is None or group_id in self.groups
+
+
+def _reach() -> Reach:
+    from consult.events.services import managed_meetings_query, visible_to
+    from consult.groups.models import WorkingGroup, group_managers
+
+    if current_user.is_admin:
+        return Reach(None, None)
+    meetings = set(db.session.scalars(
+        managed_meetings_query(current_user).with_only_columns(Meeting.id)))
+    groups = set(db.session.scalars(visible_to(
+        current_user, WorkingGroup, group_managers).with_only_columns(WorkingGroup.id)))
+    return Reach(meetings, groups)
+
+
+def _participation(contact: Contact, reach: Reach) -> dict:
     """The meetings the person registered for (and whether they came) and their seats in
-    working groups: what an organizer looks up before inviting them again."""
+    working groups: what an organizer looks up before inviting them again. Of meetings and
+    groups the organizer does not manage, only how many."""
     from consult.attendance.models import Attendance
-    from consult.events.models import Meeting
     from consult.groups.models import MEMBERSHIP_ROLE_LABELS, Membership
     from consult.registrations.models import Registration
 
@@ -139,16 +172,39 @@ def _participation(contact: Contact) -> dict:
         .join(Meeting, Meeting.id == Registration.meeting_id)
         .outerjoin(Attendance, Attendance.registration_id == Registration.id)
         .where(Registration.contact_id == contact.id)
-        .order_by(Meeting.starts_at.desc()).limit(100)).all()
+        .order_by(Meeting.starts_at.desc())).all()
     memberships = db.session.scalars(
         sa.select(Membership).where(Membership.contact_id == contact.id)
         .order_by(Membership.starts_on.desc(), Membership.id.desc())).all()
-    return {"registrations": registrations, "memberships": memberships,
+    shown = [row for row in registrations if reach.meeting(row[0].meeting_id)]
+    seats = [m for m in memberships if reach.group(m.group_id)]
+    return {"registrations": shown[:100], "memberships": seats,
+            "registrations_elsewhere": len(registrations) - len(shown),
+            "memberships_elsewhere": len(memberships) - len(seats),
             "membership_role_label": MEMBERSHIP_ROLE_LABELS.get}
 
 
-def _mail_history(contact: Contact):
-    """Invitations with their answer or delivery, and mails refused for this address."""
+def _elsewhere(contact: Contact, reach: Reach) -> int:
+    """How many of the contact's registrations, invitations and seats lie outside the
+    organizer's series and groups."""
+    from consult.groups.models import Membership
+    from consult.invitations.models import Invitation
+    from consult.registrations.models import Registration
+
+    if reach.meetings is None:
+        return 0
+    meeting_ids = [*db.session.scalars(sa.select(Registration.meeting_id).where(
+        Registration.contact_id == contact.id)), *db.session.scalars(sa.select(
+            Invitation.meeting_id).where(Invitation.contact_id == contact.id))]
+    group_ids = db.session.scalars(sa.select(Membership.group_id).where(
+        Membership.contact_id == contact.id))
+    return sum(not reach.meeting(i) for i in meeting_ids) + sum(
+        not reach.group(i) for i in group_ids)
+
+
+def _mail_history(contact: Contact, reach: Reach):
+    """Invitations with their answer or delivery (to meetings the organizer manages), and
+    mails refused for this address."""
     from consult.invitations.views import contact_history
     from consult.mail.models import OutboxMessage, OutboxStatus
 
@@ -159,7 +215,8 @@ def _mail_history(contact: Contact):
             .where(OutboxMessage.recipient == contact.email,
                    OutboxMessage.status == OutboxStatus.FAILED)
             .order_by(OutboxMessage.created_at.desc()).limit(20)).all()
-    return contact_history(contact), bounces
+    history = [row for row in contact_history(contact) if reach.meeting(row[0].meeting_id)]
+    return history, bounces
 
 
 @bp.route("/contacts/<int:contact_id>/archive", methods=["POST"])
@@ -386,6 +443,11 @@ def erase_contact(contact_id):
     from consult.registrations.privacy import erase_contact as erase
 
     contact = db.get_or_404(Contact, contact_id)
+    # erasing reaches every registration of the person: another series' records are for
+    # their managers or an administrator to erase
+    elsewhere = _elsewhere(contact, _reach())
+    if elsewhere and request.method == "POST":
+        abort(403)
     form = DeclineForm()
     form.reason.label.text = _("Request (e.g. “e-mail of 3 March asking for erasure”)")
     if form.validate_on_submit():
@@ -394,4 +456,5 @@ def erase_contact(contact_id):
         flash(_("The person's data is erased (%(n)s registrations anonymised). Counts in "
                 "reports are unchanged.", n=counts["registrations"]), "success")
         return redirect(url_for("directory.contacts"))
-    return render_template("directory/erase.html", contact=contact, form=form)
+    return render_template("directory/erase.html", contact=contact, form=form,
+                           elsewhere=elsewhere)

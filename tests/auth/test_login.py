@@ -173,3 +173,16 @@ def test_change_password_checks_the_current_one(client, auth, db):
     )
     db.session.refresh(user)
     assert user.check_password("a new long password")
+
+
+def test_a_form_key_from_before_signing_in_is_not_trusted_after(client, auth):
+    make_user(email="maria@example.bg")
+    before = csrf_token(client, "/account/login")
+    auth.login("maria@example.bg")
+    refused = client.post("/manage/series/new", data={"csrf_token": before,
+                                                      "title_bg": "Серия"})
+    assert refused.status_code == 400
+    # a page signed in gives a key that is
+    after = csrf_token(client, "/manage/series/new")
+    assert after != before
+    assert client.post("/manage/series/new", data={"csrf_token": after}).status_code == 200

@@ -218,15 +218,42 @@ def test_a_contact_page_shows_their_registrations_and_seats(client, auth, db):
     page = client.get(f"/manage/directory/contacts/{ana.id}?lang=en").get_data(as_text=True)
     assert "Not registered for any meeting yet." in page
     assert "Not a member of any working group." in page
-    series = make_series(title={"bg": "Консултации 2020"})
+    from consult.auth.models import User
+
+    maria = db.session.scalar(sa.select(User).where(User.email == "maria@example.bg"))
+    series = make_series(managers=[maria], title={"bg": "Консултации 2020"})
     held = make_meeting(series, day="2020-11-02", status=MeetingStatus.HELD,
                         title={"bg": "Среща във Видин"})
     make_attendee(held, contact=ana)
-    make_member(make_group(name={"bg": "Работна група по образование"}), ana,
+    make_member(make_group(managers=[maria], name={"bg": "Работна група по образование"}),
+                ana, starts_on=date(2020, 1, 1))
+    # another organizer's series and group: how many, never what
+    other = make_user(email="skopje@example.mk")
+    elsewhere = make_meeting(make_series(managers=[other]), day="2020-11-03",
+                             status=MeetingStatus.HELD, title={"bg": "Среща в Скопие"})
+    make_attendee(elsewhere, contact=ana)
+    make_member(make_group(managers=[other], name={"bg": "Друга група"}), ana,
                 starts_on=date(2020, 1, 1))
     page = client.get(f"/manage/directory/contacts/{ana.id}?lang=en").get_data(as_text=True)
     assert "Среща във Видин" in page and "confirmed · attended" in page
     assert "Работна група по образование" in page and "Jan 1, 2020 – …" in page
+    assert "Среща в Скопие" not in page and "Друга група" not in page
+    assert "And 1 registration for a meeting you do not manage." in page
+    assert "And 1 seat in a working group you do not manage." in page
+    # so she cannot erase the person: that reaches the other series' records too
+    erase = f"/manage/directory/contacts/{ana.id}/erase"
+    assert "Please ask an administrator" in client.get(erase + "?lang=en").get_data(
+        as_text=True)
+    assert post_form(client, erase, {"reason": "request"},
+                     form_page=f"/manage/directory/contacts/{ana.id}").status_code == 403
+    # an administrator sees and may erase all of it
+    make_user("admin", email="admin@example.bg")
+    auth.logout()
+    auth.login("admin@example.bg")
+    page = client.get(f"/manage/directory/contacts/{ana.id}?lang=en").get_data(as_text=True)
+    assert "Среща в Скопие" in page and "Друга група" in page
+    assert "do not manage" not in page
+    assert post_form(client, erase, {"reason": "request"}).status_code == 302
 
 
 def test_a_page_past_the_end_shows_the_last_page_not_an_empty_directory(client, auth, db):

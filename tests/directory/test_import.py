@@ -406,3 +406,40 @@ def test_contacts_known_by_phone_only_import_and_are_recognised_again(client, au
     assert count(db, Contact) == 2
     assert db.session.execute(sa.select(Contact.phone, Contact.position).order_by(
         Contact.id)).all() == [("+359 88 123 45 67", "координатор"), ("0888-123-4567", "")]
+
+
+def test_a_list_too_long_or_a_workbook_that_unpacks_too_large_is_refused(client, auth, db,
+                                                                          monkeypatch):
+    from consult.directory import importer
+    from consult.directory.models import ImportBatch
+
+    organizer(auth)
+    monkeypatch.setattr(importer, "MAX_ROWS", 5)
+    rows = [["Име", "Имейл"]] + [[f"Човек {n}", f"p{n}@example.bg"] for n in range(6)]
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    workbook = io.BytesIO()
+    book.save(workbook)
+    # a sheet that packs small and unpacks large, as a "zip bomb" does
+    bomb = Workbook()
+    bomb.active.append(["Име", "Имейл"])
+    bomb.active.append(["x" * 30000, "a@example.bg"])
+    packed = io.BytesIO()
+    bomb.save(packed)
+    assert len(packed.getvalue()) < 10_000
+    monkeypatch.setattr(importer, "MAX_UNPACKED_BYTES", 25_000)
+    csv_text = "\n".join(",".join(row) for row in rows).encode()
+    for data, filename, message in (
+            (csv_text, "list.csv", "more than 5 rows"),
+            (workbook.getvalue(), "list.xlsx", "more than 5 rows"),
+            (packed.getvalue(), "bomb.xlsx", "This workbook unpacks to more than")):
+        token = csrf_token(client, "/manage/directory/import?lang=en")
+        page = client.post("/manage/directory/import", data={
+            "csrf_token": token, "on_existing": "update", "file": (io.BytesIO(data), filename)},
+            content_type="multipart/form-data").get_data(as_text=True)
+        assert message in page.split('id="file-error"', 1)[1][:400], filename
+    assert count(db, ImportBatch) == 0 and count(db, Contact) == 0
+    # at the limit, a list is read
+    assert len(importer.parse("\n".join(",".join(r) for r in rows[:6]).encode(),
+                              "list.csv").rows) == 5

@@ -174,7 +174,7 @@ def test_retention_anonymises_old_meetings_and_keeps_every_count(db, runner):
 
 def test_erasure_on_request_is_confirmed_and_logged(client, auth, db):
     meeting = meeting_with_people(db)
-    make_user(email="maria@example.bg")
+    make_user("admin", email="maria@example.bg")
     auth.login("maria@example.bg")
     contact = db.session.scalar(sa.select(Contact).where(Contact.email == "georgi@example.bg"))
     group = make_group(public=True)

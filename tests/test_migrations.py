@@ -171,3 +171,32 @@ def test_uploads_nothing_holds_are_deleted_once(empty_database_url):
         db.session.remove()
         db.engine.dispose()
     assert runner.invoke(args=["db", "downgrade", "3c1f0b7a9d2e"]).exit_code == 0
+
+
+def test_documents_naming_people_become_internal(empty_database_url):
+    """b7d3e9a1c5f2: a signed sheet or a list of invitees uploaded as public is internal;
+    the others keep their choice."""
+    from consult.events.models import Document, DocumentType
+    from tests.factories import make_group
+
+    app = make_app(empty_database_url)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "8a4f2c9e6b1d"]).exit_code == 0
+    kinds = (DocumentType.SIGNED_SHEET, DocumentType.INVITEES, DocumentType.MINUTES)
+    with app.app_context():
+        group = make_group()
+        db.session.add_all([Document(group_id=group.id, type=kind, title=kind.value,
+                                     language="bg", year=2020, public=True,
+                                     url="https://example.org/x") for kind in kinds])
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert dict(db.session.execute(sa.select(Document.type, Document.public)).all()) == {
+            DocumentType.SIGNED_SHEET: False, DocumentType.INVITEES: False,
+            DocumentType.MINUTES: True}
+        db.session.remove()
+        db.engine.dispose()
+    assert runner.invoke(args=["db", "downgrade", "8a4f2c9e6b1d"]).exit_code == 0

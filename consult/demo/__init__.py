@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from consult.auth.models import User, UserRole
 from consult.events.models import (
+    NAMING_PEOPLE,
     AgendaItem,
     Document,
     DocumentType,
@@ -277,7 +278,7 @@ def _load_meetings(users) -> int:
                 type=DOCUMENT_TYPES.get(title, DocumentType.ACTION_PLAN),
                 title=title[:1].upper() + title[1:300],
                 language="mk",
-                public=True,
+                public=DOCUMENT_TYPES.get(title) not in NAMING_PEOPLE,
                 year=day.year,
             ))
         added += 1

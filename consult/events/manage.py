@@ -27,6 +27,7 @@ from consult.events.forms import (
     language_values,
 )
 from consult.events.models import (
+    NAMING_PEOPLE,
     AgendaItem,
     Document,
     DocumentType,
@@ -528,9 +529,12 @@ def delete_agenda_item(item_id):
 # --- documents ------------------------------------------------------------------------------
 
 def _add_document(form: DocumentForm, **owner) -> Document | None:
+    kind = DocumentType(form.type.data)
+    # a signed sheet or a list of invitees names people: internal, whatever the box said
+    kept_internal = form.public.data and kind in NAMING_PEOPLE
     document = Document(
-        type=DocumentType(form.type.data), title=form.title.data, language=form.language.data,
-        year=form.year.data, public=form.public.data, url=form.url.data or "", **owner,
+        type=kind, title=form.title.data, language=form.language.data, year=form.year.data,
+        public=form.public.data and not kept_internal, url=form.url.data or "", **owner,
     )
     upload = form.file.data
     if upload and getattr(upload, "filename", ""):
@@ -542,6 +546,9 @@ def _add_document(form: DocumentForm, **owner) -> Document | None:
             return None
     db.session.add(document)
     db.session.commit()
+    if kept_internal:
+        flash(_("It names people, so it is kept internal: only the organizers can open it."),
+              "info")
     return document
 
 

@@ -319,6 +319,9 @@ class DocumentType(enum.Enum):
     OTHER = "other"
 
 
+# documents that name people (signatures, addresses): never published, whatever the box says
+NAMING_PEOPLE = frozenset({DocumentType.SIGNED_SHEET, DocumentType.INVITEES})
+
 DOCUMENT_TYPE_LABELS = {
     DocumentType.AGENDA: _l("agenda"),
     DocumentType.INVITATION: _l("invitation"),

@@ -11,8 +11,9 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
+import sqlalchemy as sa
 from babel.dates import format_date
 from flask_babel import force_locale, pgettext
 from flask_babel import gettext as _
@@ -153,7 +154,10 @@ def build_funder(series: Series, locale: str | None = None) -> ReportDocument:
     the counts recorded without registration, labelled; the disclaimer on every page."""
     locale = _document_locale(locale, series.main_language)
     with force_locale(locale):
-        filters = ReportFilters(series_id=series.id)
+        # what took place: a meeting still to come would be a row of zeros, and stretch
+        # the period into the future
+        today = utcnow().date()
+        filters = ReportFilters(series_id=series.id, date_to=today)
         types = queries.stakeholder_types()
         rows = queries.meeting_rows(None, types, filters)
         lines = funder_lines(series)
@@ -161,6 +165,11 @@ def build_funder(series: Series, locale: str | None = None) -> ReportDocument:
             first, last = rows[0].meeting.local_start.date(), rows[-1].meeting.local_start.date()
             lines.append((_("Period"), f"{format_date(first, 'long', locale=locale)} – "
                                        f"{format_date(last, 'long', locale=locale)}"))
+        planned = db.session.scalar(sa.select(sa.func.count()).select_from(
+            queries.meeting_ids(ReportFilters(series_id=series.id,
+                                              date_from=today + timedelta(days=1))).subquery()))
+        if planned:
+            lines.append((_("Meetings still to come (not in this report)"), str(planned)))
         lines.append(_produced_line())
         sheets = [
             summary_sheet(queries.funnel(filters)),

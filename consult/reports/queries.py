@@ -347,17 +347,19 @@ def _summed(counts) -> dict[str, int]:
 
 
 def _type_rows(cells: dict[int | None, dict[str, int]], types: list[StakeholderType],
-               without_registration: dict[str, int] | None = None) -> list[TypeRow]:
+               without_registration: dict[str, int] | None = None,
+               untyped_without_registration: int = 0) -> list[TypeRow]:
     """A row per type with a count, in the directory's order, then "not given" for people
-    without a type (or with a type since deleted)."""
+    without a type (or with a type since deleted), and for the counts without registration
+    that were not given by type."""
     without_registration = without_registration or {}
     rows = [TypeRow(t.id, t.code, t.label(), cells.get(t.id, zero_by_gender()),
                     without_registration.get(t.code, 0))
             for t in types if t.id in cells or without_registration.get(t.code)]
     known = {t.id for t in types}
     unknown = _summed(counts for type_id, counts in cells.items() if type_id not in known)
-    if any(unknown.values()):
-        rows.append(TypeRow(None, "", str(NOT_GIVEN), unknown))
+    if any(unknown.values()) or untyped_without_registration:
+        rows.append(TypeRow(None, "", str(NOT_GIVEN), unknown, untyped_without_registration))
     return rows
 
 
@@ -377,8 +379,11 @@ def type_gender(filters: ReportFilters,
         .where(*filters.conditions())).one()]
     aggregate_by_gender = dict(zip(GENDERS, sums[:len(GENDERS)], strict=True))
     aggregate_by_type = dict(zip(codes, sums[len(GENDERS):], strict=True))
-    return TypeGender(_type_rows(cells, types, aggregate_by_type), _summed(cells.values()),
-                      aggregate_by_gender)
+    # a count by type may cover only part of those counted (the form allows less, not more):
+    # the rest is "not given", so the table adds up to the same total as the gender table
+    untyped = sum(aggregate_by_gender.values()) - sum(aggregate_by_type.values())
+    return TypeGender(_type_rows(cells, types, aggregate_by_type, max(untyped, 0)),
+                      _summed(cells.values()), aggregate_by_gender)
 
 
 # --- by region, by meeting type -----------------------------------------------------------

@@ -275,13 +275,21 @@ def without_registration_sheet(rows: list[MeetingRow], types) -> Sheet:
                    key=lambda code: next((i for i, t in enumerate(types) if t.code == code),
                                          len(types)))
     labels = {t.code: t.label() for t in types}
+
+    def untyped(row: MeetingRow) -> int:  # counted, but not given by type
+        return max(row.without_registration - sum(row.aggregate_by_type.values()), 0)
+
+    some_untyped = any(untyped(row) for row in counted)
     columns = [_("Date"), _("Meeting"), *gender_columns(), str(TOTAL),
                *(labels.get(code, code) for code in codes)]
+    if some_untyped:
+        columns.append(str(queries.NOT_GIVEN))
     body = []
     for row in counted:
         body.append([meeting_day(row.meeting), row.meeting.display_title,
                      *_genders(row.aggregate_by_gender), row.without_registration,
-                     *(row.aggregate_by_type.get(code, 0) for code in codes)])
+                     *(row.aggregate_by_type.get(code, 0) for code in codes),
+                     *([untyped(row)] if some_untyped else [])])
     return Sheet("without_registration",
                  _("Counted without registration (no personal records)"),
                  _("Without registration"), columns, body, numeric_from=2, wide=(1,),

@@ -226,3 +226,21 @@ def test_removing_a_document_or_a_draft_removes_its_uploaded_file(client, auth, 
     db.session.commit()
     post_form(client, f"/manage/meetings/{meeting.id}/delete", {})
     assert db.session.scalar(sa.select(sa.func.count()).select_from(StoredFile)) == 0
+
+
+def test_a_signed_sheet_or_a_list_of_invitees_is_never_published(client, auth, db):
+    meeting = setup_meeting(db, auth)
+    for kind, title in (("signed_sign_in_sheet", "Подписан присъствен списък"),
+                        ("list_of_invitees", "Списък на поканените")):
+        response = upload(client, meeting, "list.pdf", PDF, type=kind, title=title,
+                          public="y")
+        assert response.status_code == 302
+        page = client.get(response.headers["Location"].split("#")[0] + "?lang=en")
+        assert "It names people, so it is kept internal" in page.get_data(as_text=True)
+    assert set(db.session.scalars(sa.select(Document.public))) == {False}
+    ids = db.session.scalars(sa.select(Document.id)).all()
+    auth.logout()
+    public_page = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert "Подписан присъствен списък" not in public_page
+    assert "Списък на поканените" not in public_page
+    assert all(client.get(f"/documents/{i}/list.pdf").status_code == 404 for i in ids)

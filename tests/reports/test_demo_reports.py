@@ -11,6 +11,7 @@ from collections import Counter
 import sqlalchemy as sa
 
 from consult.attendance.models import Attendance
+from consult.db import utcnow
 from consult.events.models import Meeting, MeetingStatus, Series
 from consult.groups.models import WorkingGroup
 from consult.registrations.models import Registration
@@ -51,8 +52,10 @@ def test_demo_transparency_record_and_funder_report(runner, db, tmp_path):
     assert runner.invoke(args=["demo", "load"]).exit_code == 0
 
     series = db.session.scalar(sa.select(Series).where(Series.slug == "team2-2020"))
+    # what took place: the funder report leaves out meetings still to come
     team2 = [m for m in series.meetings
-             if m.status in (MeetingStatus.PUBLISHED, MeetingStatus.HELD)]
+             if m.status in (MeetingStatus.PUBLISHED, MeetingStatus.HELD)
+             and m.local_date <= utcnow().date()]
     out = tmp_path / "team2.csv"
     result = runner.invoke(args=["report", "series", "team2-2020", "--format", "csv",
                                  "--out", str(out), "--locale", "en"])

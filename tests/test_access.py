@@ -68,7 +68,8 @@ ADMIN_ONLY = {
     "mail.outbox", "mail.retry_message", "auth.users", "auth.create_user", "auth.edit_user"
 }
 # endpoints a viewer may POST to: their own session and account
-VIEWER_MAY_POST = {"auth.logout", "auth.account", "core.set_language"}
+VIEWER_MAY_POST = {"auth.logout", "auth.account", "core.set_language",
+                   "events.manage_calendar"}  # their own calendar address
 
 SAMPLE_VALUES = {
     "token": "sometoken", "message_id": 1, "user_id": 1, "filename": "css/consult.css",

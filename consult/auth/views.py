@@ -11,6 +11,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale, refresh
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -105,7 +106,8 @@ def reset_password(token):
         services.reset_password(user, form.password.data)
         db.session.commit()
         flash(_("Your password is changed. Sign in with the new one."), "success")
-        return redirect(url_for("auth.login"))
+        # the sign-in page goes on in the language this page was in
+        return redirect(url_for("auth.login", lang=str(get_locale())))
     return render_template("auth/reset_password.html", form=form)
 
 
@@ -122,6 +124,7 @@ def account():
         current_user.name = form.name.data.strip()
         current_user.locale = form.locale.data or None
         db.session.commit()
+        refresh()  # said in the language just chosen
         flash(_("Your settings are saved."), "success")
         return redirect(url_for("auth.account"))
     if changing_password and password_form.validate_on_submit():

@@ -20,7 +20,7 @@ from werkzeug.exceptions import HTTPException
 
 from consult.cache import public_cache
 from consult.extensions import db
-from consult.security import any_role_may_post, public, safe_next
+from consult.security import any_role_may_post, is_safe_redirect, public, safe_next
 
 bp = Blueprint("core", __name__)
 
@@ -65,7 +65,9 @@ ERROR_TEXTS = {
     ),
     404: lambda: _("The address may be mistyped, or the page was moved or removed."),
     405: lambda: _("Please go back and use the form on the page."),
-    413: lambda: _("Please choose a smaller file."),
+    413: lambda: _("A file can be at most %(size)s MB. Please go back (the page keeps what "
+                   "you typed) and choose a smaller file.",
+                   size=current_app.config["MAX_UPLOAD_BYTES"] // 2**20),
     429: lambda: _("Please wait a minute before you try again."),
     500: lambda: _(
         "The error has been recorded. Please try again in a few minutes; nothing you "
@@ -78,6 +80,17 @@ ERROR_TEXTS = {
 }
 
 
+def _page_before() -> str | None:
+    """The page of this site the request came from (a form, most often), to go back to."""
+    from urllib.parse import urlsplit
+
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc != request.host:
+        return None
+    path = referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return path if is_safe_redirect(path) and path != request.full_path.rstrip("?") else None
+
+
 def render_error(code: int, text: str | None = None):
     code = code if code in ERROR_TITLES else 500
     return (
@@ -86,6 +99,7 @@ def render_error(code: int, text: str | None = None):
             code=code,
             title=ERROR_TITLES[code](),
             text=text or ERROR_TEXTS[code](),
+            back=_page_before() if code in (400, 405, 413, 429) else None,
         ),
         code,
     )

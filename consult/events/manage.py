@@ -45,7 +45,7 @@ from consult.extensions import db
 from consult.files import IMAGE_KINDS, UploadRejected, delete_unreferenced, store_upload
 from consult.forms import ConfirmForm, select_choices
 from consult.groups.models import WorkingGroup, group_managers
-from consult.security import roles_required
+from consult.security import any_role_may_post, roles_required
 
 
 def require_manager(thing):
@@ -157,10 +157,17 @@ def manage_series(series_id):
     return _series_page(require_reader(db.get_or_404(Series, series_id)))
 
 
+def _documents_for_reader(owner) -> list[Document]:
+    """A series' or meeting's documents on its organizer page: a viewer, who may open only
+    the public ones, is shown only those."""
+    query = sa.select(Document).where(owner).order_by(Document.id)
+    if current_user.is_viewer:
+        query = query.where(Document.public.is_(True))
+    return db.session.scalars(query).all()
+
+
 def _series_page(series: Series, document_form=None, logo_form=None):
-    documents = db.session.scalars(
-        sa.select(Document).where(Document.series_id == series.id).order_by(Document.id)
-    ).all()
+    documents = _documents_for_reader(Document.series_id == series.id)
     return render_template("events/manage_series.html", series=series, documents=documents,
                            document_form=document_form or DocumentForm(formdata=None),
                            logo_form=logo_form or LogoForm(formdata=None),
@@ -363,9 +370,7 @@ def _meeting_page(meeting: Meeting, agenda_form=None, document_form=None):
     if agenda_form is None:
         agenda_form = AgendaItemForm(formdata=None)
         agenda_form.main_language.data = meeting.main_language
-    documents = db.session.scalars(
-        sa.select(Document).where(Document.meeting_id == meeting.id).order_by(Document.id)
-    ).all()
+    documents = _documents_for_reader(Document.meeting_id == meeting.id)
     from consult.attendance.services import funnel
     from consult.directory.services import stakeholder_types
 
@@ -628,6 +633,7 @@ def _mail_waiting_with(document: Document) -> int:
 # --- private calendar feed ----------------------------------------------------------------
 
 @bp.route("/manage/calendar", methods=["GET", "POST"])
+@any_role_may_post  # renewing changes only the user's own feed address
 def manage_calendar():
     form = ConfirmForm()
     if form.validate_on_submit():

@@ -176,7 +176,8 @@ def manage_group(group_id):
     query = services.all_memberships_query(group) if show_all else \
         services.members_query(group, day)
     page = paginate(query, PER_PAGE)
-    documents = services.group_documents(group, include_internal=True)
+    # a viewer may open only the public ones
+    documents = services.group_documents(group, include_internal=not current_user.is_viewer)
     return render_template(
         "groups/manage_group.html", group=group, day=day, day_form=day_form,
         today=services.group_today(group), show_all=show_all, page=page,

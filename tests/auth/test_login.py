@@ -153,6 +153,8 @@ def test_account_settings_keep_input_and_save(client, auth, db):
     assert response.status_code == 200
     db.session.refresh(user)
     assert (user.name, user.locale) == ("Мария Г.", "bg")
+    # said in the language just chosen
+    assert "Настройките Ви са запазени" in response.get_data(as_text=True)
 
 
 def test_change_password_checks_the_current_one(client, auth, db):

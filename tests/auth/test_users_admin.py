@@ -36,8 +36,12 @@ def test_admin_adds_a_user_who_chooses_a_password_from_the_mail(client, auth, db
     page = client.get(link, headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert '<html lang="mk">' in page
     response = post_form(client, link, {"password": "моја долга лозинка", "confirm":
-                                        "моја долга лозинка"})
+                                        "моја долга лозинка"},
+                         headers={"Accept-Language": "en"})
     assert response.status_code == 302
+    # and the sign-in page after it too
+    page = client.get(response.headers["Location"], headers={"Accept-Language": "en"})
+    assert '<html lang="mk">' in page.get_data(as_text=True)
     assert auth.login("elena@example.mk", "моја долга лозинка").status_code == 302
 
 

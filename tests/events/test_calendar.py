@@ -186,3 +186,16 @@ def test_feeds_are_in_the_series_or_the_owners_language_when_asked_without_one(c
     assert "Agenda" in english
     page = client.get("/series/team2-2020?lang=sq").get_data(as_text=True)
     assert "webcal://localhost/series/team2-2020.ics?lang=sq" in page
+
+
+def test_a_viewer_renews_their_own_calendar_address(client, auth, db):
+    make_user("viewer", email="viewer@example.org")
+    auth.login("viewer@example.org")
+    page = client.get("/manage/calendar").get_data(as_text=True)
+    old = re.search(r'value="http://localhost(/calendar/private/[^"]+\.ics)"', page).group(1)
+    assert client.get(old).status_code == 200
+    assert post_form(client, "/manage/calendar", {}).status_code == 302
+    assert client.get(old).status_code == 404
+    page = client.get("/manage/calendar").get_data(as_text=True)
+    new = re.search(r'value="http://localhost(/calendar/private/[^"]+\.ics)"', page).group(1)
+    assert new != old and client.get(new).status_code == 200

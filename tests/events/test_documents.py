@@ -31,13 +31,13 @@ def setup_meeting(db, auth):
     return meeting
 
 
-def upload(client, meeting, filename, data, **fields):
+def upload(client, meeting, filename, data, headers=None, **fields):
     token = csrf_token(client, f"/manage/meetings/{meeting.id}/")
     form = {"csrf_token": token, "type": "agenda", "title": "Дневен ред", "language": "bg",
             "public": "y", "file": (io.BytesIO(data), filename)}
     form.update(fields)
     return client.post(f"/manage/meetings/{meeting.id}/documents", data=form,
-                       content_type="multipart/form-data")
+                       content_type="multipart/form-data", headers=headers or {})
 
 
 def test_pdf_is_stored_and_served_with_a_safe_name(client, auth, db):
@@ -112,6 +112,12 @@ def test_internal_documents_are_for_managers_only(client, auth, db):
     assert client.get(url).status_code == 404
     assert "Списък на поканените" not in client.get(f"/meetings/{meeting.id}").get_data(
         as_text=True)
+    # a viewer reads the organizer page without a link they could not open
+    make_user("viewer", email="viewer@example.org")
+    auth.login("viewer@example.org")
+    page = client.get(f"/manage/meetings/{meeting.id}/").get_data(as_text=True)
+    assert "Списък на поканените" not in page
+    assert client.get(url).status_code == 404
 
 
 def test_link_document_and_removal_with_confirmation(client, auth, db):
@@ -244,3 +250,22 @@ def test_a_signed_sheet_or_a_list_of_invitees_is_never_published(client, auth, d
     assert "Подписан присъствен списък" not in public_page
     assert "Списък на поканените" not in public_page
     assert all(client.get(f"/documents/{i}/list.pdf").status_code == 404 for i in ids)
+
+
+def test_a_request_too_large_says_the_limit_and_leads_back_to_the_form(app, client, auth, db,
+                                                                       monkeypatch):
+    meeting = setup_meeting(db, auth)
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 10_000)
+    form_page = f"http://localhost/manage/meetings/{meeting.id}/"
+    response = upload(client, meeting, "big.pdf", PDF + b"0" * 20_000,
+                      headers={"Referer": form_page})
+    assert response.status_code == 413
+    page = response.get_data(as_text=True)
+    limit = app.config["MAX_UPLOAD_BYTES"] // 2**20
+    assert f"A file can be at most {limit} MB" in page
+    assert f'<a href="/manage/meetings/{meeting.id}/">Back to the page you came from</a>' in page
+    # never back to another site
+    response = upload(client, meeting, "big.pdf", PDF + b"0" * 20_000,
+                      headers={"Referer": "https://evil.example/"})
+    assert "Back to the page you came from" not in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Document)) == 0

@@ -89,3 +89,21 @@ def test_demo_transparency_record_and_funder_report(runner, db, tmp_path):
     assert runner.invoke(args=["report", "transparency", "--group", "mk-roma-swg", "--year",
                                "2020", "--format", "pdf", "--out", str(pdf)]).exit_code == 0
     assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_the_readmes_report_commands_work_on_the_demo(runner, db, tmp_path):
+    import re
+    import shlex
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    commands = re.findall(r"^\.venv/bin/flask (report .+?)(?:\s+#.*)?$", readme, re.M)
+    assert len(commands) >= 3
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    for command in commands:
+        args = shlex.split(command)
+        out = tmp_path / args[args.index("--out") + 1]
+        args[args.index("--out") + 1] = str(out)
+        result = runner.invoke(args=args)
+        assert result.exit_code == 0, (command, result.output)
+        assert out.stat().st_size > 1000, command

@@ -28,6 +28,7 @@ from consult.events.models import (
     DOCUMENT_TYPE_LABELS,
     FORMAT_LABELS,
     MEETING_TYPE_LABELS,
+    NAMING_PEOPLE,
     REGISTRATION_MODE_LABELS,
     MeetingFormat,
 )
@@ -297,6 +298,32 @@ class DocumentForm(BaseForm):
             raise ValidationError(_l("Choose a file or give a link, not both."))
         if field.data and not field.data.startswith(("https://", "http://")):
             raise ValidationError(_l("Give the full link, starting with https://"))
+
+
+class DocumentEditForm(BaseForm):
+    """What can change of a document once added (its file stays; a link may change)."""
+
+    type = SelectField(_l("Type"), choices=_enum_choices(DOCUMENT_TYPE_LABELS))
+    title = StringField(_l("Title"), validators=[required(), max_length(300)], filters=[strip])
+    language = SelectField(_l("Language"),
+                           choices=lambda: [SelectChoice("", "—"), *language_choices()])
+    year = IntegerField(_l("Year"), validators=[
+        Optional(), NumberRange(min=1990, max=2100, message=_l("Give a year like 2020."))])
+    published_on = DateField(_l("Published on"), validators=[Optional()])
+    url = URLField(_l("Link"), validators=[max_length(1000)], filters=[strip])
+    public = BooleanField(_l("Public (anyone may download it)"))
+    has_file = True  # set by the view: a document without a file is its link
+
+    def validate_url(self, field):
+        if not field.data and not self.has_file:
+            raise ValidationError(_l("Give the link: this document is a link."))
+        if field.data and not field.data.startswith(("https://", "http://")):
+            raise ValidationError(_l("Give the full link, starting with https://"))
+
+    def validate_public(self, field):
+        if field.data and self.type.data in {kind.value for kind in NAMING_PEOPLE}:
+            raise ValidationError(_l("A signed sign-in sheet or a list of invitees names "
+                                     "people: it stays internal."))
 
 
 class LogoForm(BaseForm):

@@ -616,6 +616,31 @@ def delete_document(document_id):
             "not be sent, and the outbox will say why.", waiting) if waiting else "")
 
 
+@bp.route("/manage/documents/<int:document_id>/edit", methods=["GET", "POST"])
+def edit_document(document_id):
+    """Correct a document's title, type, language, year or publication, or unpublish it."""
+    from consult.events.forms import DocumentEditForm
+
+    document = db.get_or_404(Document, document_id)
+    owner, back = _document_owner(document)
+    require_manager(owner)
+    form = DocumentEditForm(data={
+        "type": document.type.value, "title": document.title, "language": document.language,
+        "year": document.year, "published_on": document.published_on, "url": document.url,
+        "public": document.public})
+    form.has_file = document.file is not None
+    if form.validate_on_submit():
+        document.type = DocumentType(form.type.data)
+        document.title, document.language = form.title.data, form.language.data
+        document.year, document.published_on = form.year.data, form.published_on.data
+        document.public, document.url = form.public.data, form.url.data or ""
+        db.session.commit()
+        flash(_("The document is saved."), "success")
+        return redirect(back + "#documents")
+    return render_template("events/document_edit.html", form=form, document=document,
+                           back=back)
+
+
 def _mail_waiting_with(document: Document) -> int:
     """Messages not sent yet that attach the document's file: they fail if it is removed."""
     from consult.mail.models import OutboxAttachment, OutboxMessage, OutboxStatus

@@ -112,11 +112,17 @@ def test_internal_documents_are_for_managers_only(client, auth, db):
     assert client.get(url).status_code == 404
     assert "Списък на поканените" not in client.get(f"/meetings/{meeting.id}").get_data(
         as_text=True)
-    # a viewer reads the organizer page without a link they could not open
+    # a viewer reads the organizer page without a link they could not open, nor the link
+    # into the online meeting
+    from consult.events.models import MeetingFormat
+
+    meeting.format, meeting.online_url = MeetingFormat.HYBRID, "https://meet.example/secret"
+    db.session.commit()
     make_user("viewer", email="viewer@example.org")
     auth.login("viewer@example.org")
     page = client.get(f"/manage/meetings/{meeting.id}/").get_data(as_text=True)
     assert "Списък на поканените" not in page
+    assert "meet.example/secret" not in page
     assert client.get(url).status_code == 404
 
 
@@ -269,3 +275,36 @@ def test_a_request_too_large_says_the_limit_and_leads_back_to_the_form(app, clie
                       headers={"Referer": "https://evil.example/"})
     assert "Back to the page you came from" not in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Document)) == 0
+
+
+def test_a_document_is_corrected_and_unpublished_without_uploading_it_again(client, auth, db):
+    meeting = setup_meeting(db, auth)
+    upload(client, meeting, "dr.pdf", PDF, title="Дневен ред (чернова)")
+    document = db.session.scalar(sa.select(Document))
+    page = client.get(f"/manage/meetings/{meeting.id}/?lang=en").get_data(as_text=True)
+    edit = f"/manage/documents/{document.id}/edit"
+    assert f'href="{edit}"' in page
+    # a mistake is reported next to its field, and what was typed stays
+    response = post_form(client, edit + "?lang=en", {
+        "type": "minutes", "title": "", "language": "bg", "year": "20", "public": "y"})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'id="title-error"' in text
+    assert 'id="year-error"' in text and 'value="20"' in text
+    # a signed sheet cannot be made public
+    response = post_form(client, edit + "?lang=en", {
+        "type": "signed_sign_in_sheet", "title": "Лист", "language": "bg", "public": "y"})
+    assert 'id="public-error"' in response.get_data(as_text=True)
+    response = post_form(client, edit, {"type": "minutes", "title": "Протокол", "language":
+                                        "bg", "year": "2020", "published_on": "2020-11-20"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert (document.type.value, document.title, document.year, document.public,
+            str(document.published_on)) == ("minutes", "Протокол", 2020, False, "2020-11-20")
+    assert document.file.data == PDF  # the file stays
+    auth.logout()
+    assert client.get(f"/documents/{document.id}/dr.pdf").status_code == 404
+    assert "Протокол" not in client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    # another organizer may not
+    make_user(email="other@example.bg")
+    auth.login("other@example.bg")
+    assert client.get(edit).status_code == 403

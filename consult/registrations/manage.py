@@ -118,7 +118,7 @@ def export_csv(meeting_id=None, series_id=None):
     meeting, series, ids = _scope(meeting_id, series_id)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(services.EXPORT_COLUMNS)
+    writer.writerow(services.export_headers())
     writer.writerows([spreadsheet_safe(str(cell)) for cell in row]
                      for row in services.export_rows(ids, _filters()))
     # a byte order mark: Excel then reads UTF-8 (Cyrillic) correctly
@@ -134,7 +134,7 @@ def export_xlsx(meeting_id=None, series_id=None):
     meeting, series, ids = _scope(meeting_id, series_id)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Registrations")[:31])
-    sheet.append(services.EXPORT_COLUMNS)
+    sheet.append(services.export_headers())
     for row in services.export_rows(ids, _filters()):
         sheet.append(text_row(sheet, [str(cell) for cell in row]))
     buffer = io.BytesIO()

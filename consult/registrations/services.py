@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask_babel import force_locale
+from flask_babel import force_locale, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 
 from consult.db import begin_writing, utcnow
@@ -540,31 +540,52 @@ def breakdown(meeting_ids: list[int], column) -> dict:
     return {key: n for key, n in rows}
 
 
-EXPORT_COLUMNS = ["meeting", "date", "name", "email", "gender", "organisation",
-                  "stakeholder_type", "region", "position", "phone", "status", "registered_at",
-                  "attended", "accessibility_needs", "interpretation_language",
-                  "publish_consent", "answers"]
+# the export's columns, headed in the reader's language (it is read, not imported back)
+EXPORT_COLUMNS = [
+    ("meeting", _l("Meeting")), ("date", _l("Date and time")),
+    ("name", lazy_pgettext("person", "Name")), ("email", _l("E-mail")),
+    ("gender", _l("Gender")), ("organisation", _l("Organisation")),
+    ("stakeholder_type", _l("Stakeholder type")), ("region", _l("Region or municipality")),
+    ("position", _l("Position")), ("phone", _l("Phone")), ("status", _l("Status")),
+    ("registered_at", _l("Registered at")), ("attended", _l("Attended")),
+    ("accessibility_needs", _l("Accessibility needs")),
+    ("interpretation_language", _l("Interpretation into")),
+    ("publish_consent", _l("Name may be published")), ("answers", _l("Answers")),
+]
+
+
+def export_headers() -> list[str]:
+    return [str(label) for _key, label in EXPORT_COLUMNS]
 
 
 def export_rows(meeting_ids: list[int], filters: RegistrationFilters):
+    from zoneinfo import ZoneInfo
+
     from consult.attendance.models import Attendance
+    from consult.directory.models import GENDER_LABELS
+    from consult.registrations.models import REGISTRATION_STATUS_LABELS
 
     present = set(db.session.scalars(sa.select(Attendance.registration_id).where(
         Attendance.meeting_id.in_(meeting_ids))))
+    yes = str(_l("yes"))
+    genders = {gender: str(label) for gender, label in GENDER_LABELS.items()}
+    statuses = {status: str(label) for status, label in REGISTRATION_STATUS_LABELS.items()}
     for registration in db.session.scalars(registrations_query(meeting_ids, filters)):
         meeting = registration.meeting
         kind = registration.stakeholder_type
+        # both times in the meeting's own time zone, as its organizers read them
+        registered = registration.created_at.astimezone(ZoneInfo(meeting.timezone))
         yield [
             meeting.display_title, meeting.local_start.strftime("%Y-%m-%d %H:%M"),
             registration.name, registration.email if not registration.email.endswith(
                 ".invalid") else "",
-            registration.gender.value, registration.organisation_name,
-            kind.code if kind else "", registration.region, registration.position,
-            registration.phone, registration.status.value,
-            registration.created_at.strftime("%Y-%m-%d %H:%M"),
-            "yes" if registration.id in present else "", registration.accessibility_needs,
+            genders[registration.gender], registration.organisation_name,
+            kind.label() if kind else "", registration.region, registration.position,
+            registration.phone, statuses[registration.status],
+            registered.strftime("%Y-%m-%d %H:%M"),
+            yes if registration.id in present else "", registration.accessibility_needs,
             registration.interpretation_language,
-            "yes" if registration.publish_consent else "",
+            yes if registration.publish_consent else "",
             "; ".join(f"{a.get('question', '')}: {a.get('answer', '')}"
                       for a in (registration.answers or {}).values() if isinstance(a, dict)),
         ]

@@ -3,7 +3,9 @@ a message to a filtered part of the list."""
 
 from __future__ import annotations
 
+import csv
 import io
+from datetime import UTC
 
 import sqlalchemy as sa
 from openpyxl import load_workbook
@@ -95,7 +97,7 @@ def test_exports_open_in_excel_and_cannot_run_formulas(client, auth, db):
     assert "Георги Петров" in text and "'=HYPERLINK" in text
     xlsx = client.get(f"/manage/meetings/{meeting.id}/registrations.xlsx?gender=female")
     rows = list(load_workbook(io.BytesIO(xlsx.data)).active.values)
-    assert rows[0][2] == "name"
+    assert rows[0][2] == "Name"
     names = [row[2] for row in rows[1:]]
     assert names == ["=HYPERLINK(\"x\")", "Ана Стоянова"]  # a text cell, not a formula
     assert {cell.data_type for row in load_workbook(io.BytesIO(xlsx.data)).active.iter_rows()
@@ -146,3 +148,21 @@ def test_seats_of_a_meeting_that_has_ended_are_not_moved(client, auth, db):
     post_form(client, f"/manage/registrations/{ana.id}/confirm", {},
               form_page=f"/manage/meetings/{held.id}/registrations")
     assert status_of(db, "ana@example.bg") is RegistrationStatus.WAITLISTED
+
+
+def test_exports_speak_the_organizers_language_and_the_meetings_time(client, auth, db):
+    from datetime import datetime
+
+    meeting = setup(db, auth)
+    ana = db.session.scalar(sa.select(Registration).where(
+        Registration.email == "ana@example.bg"))
+    ana.created_at = datetime(2026, 7, 1, 21, 30, tzinfo=UTC)  # 00:30 in Sofia
+    db.session.commit()
+    post_form(client, "/language", {"lang": "bg"}, form_page="/manage/")
+    rows = list(csv.reader(io.StringIO(client.get(
+        f"/manage/meetings/{meeting.id}/registrations.csv").data.decode("utf-8-sig"))))
+    header = rows[0]
+    assert header[:5] == ["Среща", "Дата и час", "Име", "Имейл", "Пол"]
+    row = dict(zip(header, next(r for r in rows if r[3] == "ana@example.bg"), strict=True))
+    assert row["Пол"] == "жена" and row["Състояние"] == "потвърдена"
+    assert row["Регистриран(а) на"] == "2026-07-02 00:30"

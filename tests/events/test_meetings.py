@@ -442,3 +442,16 @@ def test_an_agenda_that_would_leave_its_day_stays_for_the_organizer(db):
     earlier = {"starts_at": meeting.starts_at - timedelta(minutes=30)}
     assert services.shift_agenda(meeting, earlier) == -30
     assert [i.starts_at for i in meeting.agenda] == [time(9, 30), time(23, 0)]
+
+
+def test_a_meeting_without_an_agenda_says_whether_one_is_still_to_come(client, db):
+    from consult.events.models import MeetingStatus
+
+    series = make_series(published=True)
+    held = make_meeting(series, day="2020-11-02", status=MeetingStatus.HELD)
+    coming = make_meeting(series, day="2099-11-02", status=MeetingStatus.PUBLISHED)
+    db.session.commit()
+    assert "No agenda was published for this meeting." in client.get(
+        f"/meetings/{held.id}?lang=en").get_data(as_text=True)
+    assert "The agenda will be published here." in client.get(
+        f"/meetings/{coming.id}?lang=en").get_data(as_text=True)

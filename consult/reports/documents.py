@@ -355,9 +355,10 @@ def draw_sheet(pdf: _Document, sheet: Sheet, locale: str) -> None:
 
 def _column_widths(pdf: _Document, sheet: Sheet, locale: str) -> list[float]:
     """Room for each column: numbers and dates never narrower than their longest heading
-    word or value (a date or a word broken in two is hard to read); when the table is wider
-    than the page the text columns give way first, then everything shrinks."""
-    widths, fixed = [], []
+    word or value, text never narrower than its longest word (a date or a word broken in two
+    is hard to read); when the table is wider than the page the text columns give way first,
+    down to their longest word, then everything shrinks."""
+    widths, fixed, floors = [], [], []
     for index, heading in enumerate(sheet.columns):
         pdf.set_font(FONT, "B", size=HEADING_FONT_SIZE)
         longest = max((pdf.get_string_width(word) for word in str(heading).split()),
@@ -373,14 +374,20 @@ def _column_widths(pdf: _Document, sheet: Sheet, locale: str) -> list[float]:
             widths.append(max(DATE_WIDTH, longest, widest))
             fixed.append(True)
         else:
-            widths.append(max(WIDE_WIDTH if index in sheet.wide else TEXT_WIDTH, longest))
+            # a text column wraps between words, never inside one ("присъствено")
+            word = max((pdf.get_string_width(w) for v in values for w in v.split()),
+                       default=0) + CELL_PADDING
+            widths.append(max(WIDE_WIDTH if index in sheet.wide else TEXT_WIDTH, longest,
+                              word))
             fixed.append(False)
+        floors.append(max(longest, widths[-1] if fixed[-1] else word))
     room = pdf.epw - 0.1
     rigid = sum(w for w, f in zip(widths, fixed, strict=True) if f)
     flexible = sum(w for w, f in zip(widths, fixed, strict=True) if not f)
     if rigid + flexible > room and flexible:
         factor = max(0.45, (room - rigid) / flexible)
-        widths = [w if f else w * factor for w, f in zip(widths, fixed, strict=True)]
+        widths = [w if f else max(w * factor, floor)
+                  for w, f, floor in zip(widths, fixed, floors, strict=True)]
     scale = min(1.0, room / sum(widths))
     return [w * scale for w in widths]
 

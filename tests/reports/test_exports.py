@@ -207,3 +207,24 @@ def test_the_funder_report_leaves_out_meetings_still_to_come(admin, world, db):
     # the dashboard, which looks ahead too, lists it
     page = admin.get(f"/manage/reports/?series={world.series.id}").get_data(as_text=True)
     assert "Среща догодина" in page
+
+
+def test_pdf_text_columns_wrap_between_words_never_inside_one(app):
+    from datetime import date
+
+    from consult.attendance.pdf import FONT, _Document
+    from consult.reports.documents import CELL_PADDING, TABLE_FONT_SIZE, _column_widths
+    from consult.reports.tables import Sheet
+
+    formats = ["хибридно (присъствено и онлайн)", "присъствено", "онлайн"]
+    sheet = Sheet("t", "Срещи", "Срещи", ["Дата", "Среща", "Формат", "Място",
+                                          *[f"Брой {n}" for n in range(12)]],
+                  rows=[[date(2020, 11, 2), "Регионална дискусионна среща " * 3, f, "Видин",
+                         *range(12)] for f in formats],
+                  numeric_from=4, wide=(1,))
+    with app.test_request_context():
+        pdf = _Document("L", "bg", "")
+        widths = _column_widths(pdf, sheet, "bg")
+        pdf.set_font(FONT, size=TABLE_FONT_SIZE)
+        assert widths[2] >= pdf.get_string_width("присъствено") + CELL_PADDING - 0.01
+        assert sum(widths) <= pdf.epw

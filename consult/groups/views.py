@@ -45,7 +45,7 @@ from consult.groups.models import (
     group_managers,
 )
 from consult.i18n import CONTENT_LANGUAGES
-from consult.reports.queries import group_years
+from consult.reports.queries import record_years
 from consult.security import public, roles_required
 
 bp = Blueprint("groups", __name__)
@@ -186,7 +186,7 @@ def manage_group(group_id):
         meetings=services.group_meetings(group),
         documents=services.documents_by_year(documents),
         manager=can_manage(current_user, group), confirm=ConfirmForm(),
-        record_years=group_years(group.id) if group.public else [],
+        record_years=record_years(group) if group.public else [],
     )
 
 
@@ -483,5 +483,5 @@ def group(slug):
         names=services.published_member_names(group, day),
         by_gender=services.member_counts_by_gender(group, day),
         types=_types_by_code(), meetings=services.meetings_by_type(meetings[::-1]),
-        documents=services.documents_by_year(documents), record_years=group_years(group.id),
+        documents=services.documents_by_year(documents), record_years=record_years(group),
     )

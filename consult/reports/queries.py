@@ -131,6 +131,14 @@ def group_years(group_id: int) -> list[int]:
         .distinct().order_by(year))]
 
 
+def record_years(group) -> list[int]:
+    """The years a transparency record can be read for: from the first year the group is
+    known to have existed to the last one something is planned in, met or not (a year
+    without meetings still had members, leads and documents)."""
+    first = group_first_year(group)
+    return list(range(first, group_last_year(group) + 1)) if first is not None else []
+
+
 def group_first_year(group) -> int | None:
     """The first year the working group is known to have existed: established, a lead's or
     a member's term begun, or a meeting held (None when nothing says)."""
@@ -813,8 +821,13 @@ def members_in_year(group_id: int, year: int) -> Members:
 
 
 def group_leads(group_id: int, year: int | None = None) -> list[GroupLead]:
-    """The group's lead and co-lead institutions, oldest first (the whole history)."""
+    """The group's lead and co-lead institutions, oldest first: the whole history, or those
+    whose term reached into ``year``."""
     query = sa.select(GroupLead).where(GroupLead.group_id == group_id)
+    if year is not None:
+        query = query.where(
+            sa.or_(GroupLead.starts_on.is_(None), GroupLead.starts_on <= date(year, 12, 31)),
+            sa.or_(GroupLead.ends_on.is_(None), GroupLead.ends_on >= date(year, 1, 1)))
     return list(db.session.scalars(query.order_by(
         GroupLead.starts_on.is_(None).desc(), GroupLead.starts_on, GroupLead.id)))
 

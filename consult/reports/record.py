@@ -93,7 +93,7 @@ def build_record(group: WorkingGroup, year: int) -> Record:
     return Record(
         group=group,
         year=year,
-        leads=queries.group_leads(group.id),
+        leads=queries.group_leads(group.id, year),
         members=queries.members_in_year(group.id, year),
         meetings=[MeetingEntry(row, documents[row.meeting.id]) for row in rows],
         attendance=queries.by_gender(filters),

@@ -15,7 +15,7 @@ from consult.extensions import db
 from consult.files import download
 from consult.groups.models import WorkingGroup
 from consult.i18n import current_language
-from consult.reports.queries import group_first_year, group_last_year, group_years
+from consult.reports.queries import group_first_year, group_last_year, record_years
 from consult.reports.record import (
     FIRST_YEAR,
     LAST_YEAR,
@@ -53,7 +53,7 @@ def record(slug, year):
     data = build_record(group, year)
     return render_template("reports/transparency.html", record=data,
                            tables=record_tables(data), title=title(data),
-                           years=group_years(group.id),
+                           years=record_years(group),
                            attendance=attendance_line(data),
                            without_note=without_registration_note(data),
                            doc_url=document_url)

@@ -51,10 +51,14 @@ def test_the_public_page(client, world):
     html = response.get_data(as_text=True)
     text = text_of(html)
     assert "Sector Working Group for Roma Integration" in text
-    # the lead's history
+    # the leads of the year: the ministry's lead ended with 2019, so it is in 2019's record
     assert "Кабинет на министерот без ресор" in text
+    assert "Dec 6, 2019" not in text
+    text_2019 = text_of(client.get("/groups/roma-swg/2019/transparency?lang=en").get_data(
+        as_text=True))
     assert re.search(r"Министерство за труд и социјална политика lead institution "
-                     r"Dec 6, 2019 Dec 31, 2019", text)
+                     r"Dec 6, 2019 Dec 31, 2019", text_2019)
+    assert "Кабинет на министерот без ресор" not in text_2019
     # members: counted by organisation and by gender; named only with consent
     assert "Ана Петрова" in text and "Горан Стојанов" in text
     assert re.search(r"People 1 2 0 0 3", text)
@@ -190,3 +194,22 @@ def test_the_group_managers_page_leads_to_the_records(client, auth, db, world):
     group = db.session.scalar(sa.select(WorkingGroup).where(WorkingGroup.slug == "roma-swg"))
     page = client.get(f"/manage/groups/{group.id}/?lang=en").get_data(as_text=True)
     assert 'href="/groups/roma-swg/2020/transparency">2020</a>' in page
+
+
+def test_every_year_of_the_group_has_its_record_linked_met_or_not(client, db):
+    from datetime import date
+
+    from consult.events.models import MeetingStatus
+    from tests.factories import make_meeting
+
+    group = make_group(slug="years-group", public=True, established_on=date(2018, 5, 1))
+    make_meeting(group=group, day="2020-03-10", status=MeetingStatus.HELD)
+    db.session.commit()
+    page = client.get("/groups/years-group?lang=en").get_data(as_text=True)
+    this_year = date.today().year
+    for year in range(2018, this_year + 1):
+        assert f'href="/groups/years-group/{year}/transparency"' in page, year
+        assert client.get(f"/groups/years-group/{year}/transparency").status_code == 200
+    assert 'href="/groups/years-group/2017/transparency"' not in page
+    record = client.get("/groups/years-group/2019/transparency").get_data(as_text=True)
+    assert 'href="/groups/years-group/2018/transparency"' in record

@@ -342,11 +342,17 @@ def attendance_line(record: Record) -> str:
     counts = record.attendance
     parts = ", ".join(f"{label} {counts.total[g]}" for g, label in
                       zip(GENDERS, gender_columns(), strict=True))
-    return _("%(attendances)s at %(meetings)s (%(parts)s)",
+    line = _("%(attendances)s at %(meetings)s (%(parts)s)",
              attendances=ngettext("%(num)d attendance", "%(num)d attendances",
                                   counts.grand_total),
              meetings=ngettext("%(num)d meeting", "%(num)d meetings", len(record.meetings)),
              parts=parts)
+    if counts.aggregate_total:
+        # the meeting tables' gender columns hold people with a personal record only: say
+        # how the two figures meet
+        line += " " + _("Of these, %(n)s were counted without registration; the tables below "
+                        "show them in their own column.", n=counts.aggregate_total)
+    return line
 
 
 def without_registration_note(record: Record) -> str:

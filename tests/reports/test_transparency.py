@@ -213,3 +213,20 @@ def test_every_year_of_the_group_has_its_record_linked_met_or_not(client, db):
     assert 'href="/groups/years-group/2017/transparency"' not in page
     record = client.get("/groups/years-group/2019/transparency").get_data(as_text=True)
     assert 'href="/groups/years-group/2018/transparency"' in record
+
+
+def test_the_headline_says_how_many_were_counted_without_registration(client, db):
+    from consult.attendance.models import AggregateAttendance
+    from consult.events.models import MeetingStatus
+    from tests.factories import make_attendee, make_meeting
+
+    group = make_group(slug="counted-group", public=True)
+    meeting = make_meeting(group=group, day="2020-03-10", status=MeetingStatus.HELD)
+    make_attendee(meeting)
+    db.session.add(AggregateAttendance(meeting_id=meeting.id, by_type={},
+                                       by_gender={"female": 3, "male": 2}))
+    db.session.commit()
+    text = text_of(client.get("/groups/counted-group/2020/transparency?lang=en").get_data(
+        as_text=True))
+    assert re.search(r"6 attendances at 1 meeting \([^)]*\) Of these, 5 were counted without "
+                     r"registration", text)

@@ -56,6 +56,7 @@ PUBLIC = {
     "transparency.record": "a public working group's transparency record for a year",
     "transparency.record_pdf_file": "the same record as a PDF document",
     "transparency.record_html_file": "the same record as an HTML document",
+    "transparency.record_spreadsheet": "the same record's tables as a workbook or CSV",
     # --- reports: (add public entries below this line, if any)
 }
 # state-changing endpoints without a CSRF token, and what protects them instead

@@ -250,6 +250,11 @@ def to_xlsx(document: ReportDocument) -> bytes:
         written.font = bold
         return written
 
+    def linked(sheet, link: Link):  # a document or a meeting's page: its title, linked
+        written = WriteOnlyCell(sheet, value=value(link.text))
+        written.hyperlink = link.url
+        return written
+
     about = book.create_sheet(_sheet_name(pgettext("workbook sheet", "About"), taken))
     about.column_dimensions["A"].width = 28
     about.column_dimensions["B"].width = 80
@@ -270,7 +275,7 @@ def to_xlsx(document: ReportDocument) -> bytes:
         sheet.append([strong(sheet, table.title)])
         sheet.append([strong(sheet, c) for c in table.columns])
         for row in table.rows:
-            sheet.append([value(c) for c in row])
+            sheet.append([linked(sheet, c) if isinstance(c, Link) else value(c) for c in row])
         for row in table.footer:
             sheet.append([strong(sheet, c) for c in row])
         if table.note:

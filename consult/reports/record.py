@@ -33,7 +33,7 @@ from consult.events.models import (
 )
 from consult.groups.models import LEAD_ROLE_LABELS, MEMBERSHIP_ROLE_LABELS, WorkingGroup
 from consult.reports import queries
-from consult.reports.documents import draw_sheet, format_cell
+from consult.reports.documents import ReportDocument, draw_sheet, format_cell
 from consult.reports.queries import GENDERS, MeetingRow, ReportFilters
 from consult.reports.tables import (
     TOTAL,
@@ -295,6 +295,25 @@ def record_html(record: Record, locale: str | None = None) -> str:
                                without_note=without_registration_note(record),
                                doc_url=lambda d: document_url(d, external=True),
                                produced=format_date(date.today(), "long", locale=locale))
+
+
+def record_document(record: Record, locale: str | None = None) -> ReportDocument:
+    """The record's tables as a report document, for a workbook or CSV: each table a sheet,
+    with the numbers as numbers for a journalist to sum and compare."""
+    locale = record_locale(record, locale)
+    with force_locale(locale):
+        tables = record_tables(record, external=True)
+        lines = [(_("Working group"), record.group.text("name")),
+                 (_("Attendance in %(year)s", year=record.year), attendance_line(record)),
+                 (_("Produced on"), format_date(date.today(), "long", locale=locale))]
+        if without_registration_note(record):
+            lines.append(("", without_registration_note(record)))
+        sheets = [tables.leads, tables.members_gender, tables.members_type,
+                  tables.members_organisation, tables.members_named,
+                  *(sheet for _kind, sheet, _entries in tables.meetings),
+                  tables.consulted, tables.documents, tables.conclusions]
+        return ReportDocument(title=title(record), locale=locale, lines=lines,
+                              sheets=sheets, filename=record.filename)
 
 
 def record_pdf(record: Record, locale: str | None = None) -> bytes:

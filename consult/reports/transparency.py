@@ -68,6 +68,19 @@ def record_pdf_file(slug, year):
                     f"{data.filename}.pdf", cache=None)
 
 
+@bp.route("/groups/<slug>/<int:year>/transparency.<any(xlsx, csv):kind>")
+@public
+@public_cache
+def record_spreadsheet(slug, year, kind):
+    """The record's tables as a workbook or CSV, for those who count and compare."""
+    from consult.reports.documents import write
+    from consult.reports.record import record_document
+
+    data = build_record(_public_group(slug, year), year)
+    body, content_type, filename = write(record_document(data, current_language()), kind)
+    return download(body, content_type, filename, cache=None)
+
+
 @bp.route("/groups/<slug>/<int:year>/transparency.html")
 @public
 @public_cache

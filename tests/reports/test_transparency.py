@@ -230,3 +230,32 @@ def test_the_headline_says_how_many_were_counted_without_registration(client, db
         as_text=True))
     assert re.search(r"6 attendances at 1 meeting \([^)]*\) Of these, 5 were counted without "
                      r"registration", text)
+
+
+def test_the_records_tables_as_a_workbook_and_csv(client, db, world):
+    import csv
+
+    from openpyxl import load_workbook
+
+    page = client.get(URL + "?lang=en").get_data(as_text=True)
+    assert 'href="/groups/roma-swg/2020/transparency.xlsx"' in page
+    response = client.get("/groups/roma-swg/2020/transparency.xlsx?lang=en")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.data))
+    about = [row for row in book.worksheets[0].iter_rows(values_only=True)]
+    assert any("6 attendances at 2 meetings" in str(cell) for row in about for cell in row)
+    members = list(book["Members by gender"].iter_rows(values_only=True))
+    assert members[2][1:5] == (1, 2, 0, 0)  # people: numbers, to be summed
+    # a meeting's or a document's title links to it
+    links = {cell.value: cell.hyperlink.target for sheet in book.worksheets
+             for row in sheet.iter_rows() for cell in row if cell.hyperlink is not None}
+    assert links["Работен план 2020"] == "https://example.org/plan-2020.pdf"
+    assert links["Първа среща във Видин"].startswith("http://localhost/meetings/")
+    text = client.get("/groups/roma-swg/2020/transparency.csv?lang=en").data.decode(
+        "utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert ["Members in 2020 by gender"] in rows
+    for hidden in NEVER_SHOWN:
+        assert hidden not in text, hidden
+        assert all(hidden not in str(c) for s in book.worksheets
+                   for r in s.iter_rows(values_only=True) for c in r), hidden

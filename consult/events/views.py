@@ -124,7 +124,25 @@ def meeting(meeting_id):
     return render_template(
         "events/meeting.html", meeting=meeting, documents=documents, state=state,
         state_label=services.REGISTRATION_STATE_LABELS[state], is_manager=manager,
+        named=_named_participants(meeting),
     )
+
+
+def _named_participants(meeting: Meeting) -> list[tuple[str, str]]:
+    """Who took part and agreed, when registering, to appear in the published list of
+    participants: (name, organisation), once the meeting has begun. Nobody is named before:
+    a list of who will be where is not for the public."""
+    from consult.attendance.models import Attendance
+    from consult.registrations.models import Registration
+
+    if meeting.starts_at > services.utcnow() or meeting.status is MeetingStatus.CANCELLED:
+        return []
+    return [tuple(row) for row in db.session.execute(
+        sa.select(Registration.name, Registration.organisation_name)
+        .join(Attendance, Attendance.registration_id == Registration.id)
+        .where(Registration.meeting_id == meeting.id, Registration.publish_consent.is_(True),
+               Registration.anonymised_at.is_(None))
+        .order_by(Registration.name))]
 
 
 @bp.route("/series/<slug>")

@@ -455,3 +455,25 @@ def test_a_meeting_without_an_agenda_says_whether_one_is_still_to_come(client, d
         f"/meetings/{held.id}?lang=en").get_data(as_text=True)
     assert "The agenda will be published here." in client.get(
         f"/meetings/{coming.id}?lang=en").get_data(as_text=True)
+
+
+def test_those_who_took_part_and_agreed_are_named_on_the_meetings_page(client, db):
+    from consult.events.models import MeetingStatus
+    from tests.factories import make_attendee
+
+    series = make_series(published=True)
+    held = make_meeting(series, day="2020-11-02", status=MeetingStatus.HELD)
+    coming = make_meeting(series, day="2099-11-02", status=MeetingStatus.PUBLISHED)
+    for meeting in (held, coming):
+        named = make_attendee(meeting, name="Ана Стоянова", attended=meeting is held)
+        named.publish_consent, named.organisation_name = True, "Община Видин"
+        make_attendee(meeting, name="Борис Иванов")  # did not agree
+        absent = make_attendee(meeting, name="Вера Колева", attended=False)
+        absent.publish_consent = True  # agreed, but did not come
+    db.session.commit()
+    page = client.get(f"/meetings/{held.id}?lang=en").get_data(as_text=True)
+    assert "<li>Ана Стоянова — Община Видин</li>" in page
+    assert "Борис Иванов" not in page and "Вера Колева" not in page
+    # before a meeting nobody is named
+    page = client.get(f"/meetings/{coming.id}?lang=en").get_data(as_text=True)
+    assert "Ана Стоянова" not in page and 'id="participants-heading"' not in page

@@ -482,6 +482,7 @@ def group(slug):
         organisations=services.member_counts_by_organisation(group, day),
         names=services.published_member_names(group, day),
         by_gender=services.member_counts_by_gender(group, day),
+        by_type=services.member_counts_by_type(group, day),
         types=_types_by_code(), meetings=services.meetings_by_type(meetings[::-1]),
         documents=services.documents_by_year(documents), record_years=record_years(group),
     )

@@ -237,6 +237,9 @@ def to_xlsx(document: ReportDocument) -> bytes:
     from openpyxl.styles import Font
 
     book = Workbook(write_only=True)
+    # what a spreadsheet program's "properties" show: the report, not the library
+    book.properties.creator = "Consult"
+    book.properties.title = document.title
     taken: set[str] = set()
     bold = Font(bold=True)
 

@@ -371,6 +371,10 @@ def test_public_page_names_only_members_who_agreed(client, db):
         assert hidden not in page
     counts = re.search(r"Members by gender</caption>.*?</table>", page, re.S).group(0)
     assert re.findall(r'<td class="number">(\d+)</td>', counts) == ["2", "1", "0", "1", "4"]
+    # and by the stakeholder type of the organisation they represent
+    by_type = re.search(r"Members by stakeholder type of the organisation they represent"
+                        r"</caption>.*?</table>", page, re.S).group(0)
+    assert re.search(r"Ministry.*?2.*?Civil society organisation.*?2", by_type, re.S)
     assert "Министерство за труд и социјална политика" in page
     assert page.index("plenary meeting") < page.index("First working meeting")
     assert page.index("technical meeting") < page.index("Technical meeting on the inclusion")

@@ -242,6 +242,8 @@ def test_the_records_tables_as_a_workbook_and_csv(client, db, world):
     response = client.get("/groups/roma-swg/2020/transparency.xlsx?lang=en")
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.data))
+    assert book.properties.creator == "Consult"
+    assert book.properties.title.startswith("Transparency record 2020")
     about = [row for row in book.worksheets[0].iter_rows(values_only=True)]
     assert any("6 attendances at 2 meetings" in str(cell) for row in about for cell in row)
     members = list(book["Members by gender"].iter_rows(values_only=True))

@@ -138,10 +138,15 @@ def parse(data: bytes, filename: str) -> ParsedFile:
         delimiter = ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows = []
-    for row in reader:
-        if len(rows) > MAX_ROWS:
-            raise _too_many_rows()
-        rows.append(row)
+    try:
+        for row in reader:
+            if len(rows) > MAX_ROWS:
+                raise _too_many_rows()
+            rows.append(row[:MAX_COLUMNS])
+    except csv.Error as error:  # e.g. a quote never closed: the rest is one huge cell
+        raise ImportError_(_l("Line %(line)s of the file cannot be read (perhaps a quotation "
+                              "mark that is never closed). Please check it and save the "
+                              "list again.", line=reader.line_num)) from error
     if not rows:
         raise ImportError_(_l("The file is empty."))
     headers, data, first_line = _split_headers(rows)
@@ -165,6 +170,7 @@ HEADER_SEARCH_ROWS = 10
 # A list is read whole into memory; these bound what one upload can make of it. A workbook
 # is a zip archive: a small file can unpack to gigabytes of sheet (a "zip bomb").
 MAX_ROWS = 50_000
+MAX_COLUMNS = 200
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 
 
@@ -193,12 +199,16 @@ def _parse_xlsx(data: bytes) -> ParsedFile:
     except Exception as error:  # noqa: BLE001 - any unreadable workbook gets one message
         raise ImportError_(unreadable) from error
     sheet = book.worksheets[0]
+    # the size the file declares for its sheet is not trusted: openpyxl would pad every row
+    # to it (a few kilobytes can declare 16,384 columns); the cells there are what counts,
+    # and no list of contacts has more than MAX_COLUMNS columns
+    sheet.reset_dimensions()
     rows = []
     for row in sheet.iter_rows(values_only=True):
         if len(rows) > MAX_ROWS:
             book.close()
             raise _too_many_rows()
-        rows.append(["" if v is None else str(v) for v in row])
+        rows.append(["" if v is None else str(v) for v in row[:MAX_COLUMNS]])
     book.close()
     if not rows:
         raise ImportError_(_l("The file is empty."))

@@ -190,11 +190,13 @@ def _elsewhere(contact: Contact, reach: Reach) -> int:
     from consult.groups.models import Membership
     from consult.invitations.models import Invitation
     from consult.registrations.models import Registration
+    from consult.registrations.privacy import same_person
 
     if reach.meetings is None:
         return 0
+    # every registration erasing would reach: linked, or made with the contact's address
     meeting_ids = [*db.session.scalars(sa.select(Registration.meeting_id).where(
-        Registration.contact_id == contact.id)), *db.session.scalars(sa.select(
+        same_person(contact))), *db.session.scalars(sa.select(
             Invitation.meeting_id).where(Invitation.contact_id == contact.id))]
     group_ids = db.session.scalars(sa.select(Membership.group_id).where(
         Membership.contact_id == contact.id))

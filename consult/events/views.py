@@ -130,12 +130,12 @@ def meeting(meeting_id):
 
 def _named_participants(meeting: Meeting) -> list[tuple[str, str]]:
     """Who took part and agreed, when registering, to appear in the published list of
-    participants: (name, organisation), once the meeting has begun. Nobody is named before:
-    a list of who will be where is not for the public."""
+    participants: (name, organisation), once the meeting is over. Nobody is named before or
+    during it: who is (or will be) where is not for the public."""
     from consult.attendance.models import Attendance
     from consult.registrations.models import Registration
 
-    if meeting.starts_at > services.utcnow() or meeting.status is MeetingStatus.CANCELLED:
+    if not meeting.has_ended or meeting.status is MeetingStatus.CANCELLED:
         return []
     return [tuple(row) for row in db.session.execute(
         sa.select(Registration.name, Registration.organisation_name)

@@ -96,12 +96,15 @@ def member_counts_by_gender(group: WorkingGroup, day: date) -> dict[str, int]:
 
 
 def _member_type_id():
-    """The stakeholder type of the institution a member represents in the group; for a
-    member without one, the contact's own type, else their organisation's."""
+    """A member's stakeholder type, as the transparency record counts it
+    (``consult.reports.queries._member_type``): that of the organisation they represent in
+    the group; without one, that of their own organisation; without any organisation, their
+    own. An organisation without a recorded type counts as "not given"."""
     represented = aliased(Organisation)
     employer = aliased(Organisation)
-    kind = sa.func.coalesce(represented.stakeholder_type_id, Contact.stakeholder_type_id,
-                            employer.stakeholder_type_id)
+    kind = sa.case((Membership.organisation_id.is_not(None), represented.stakeholder_type_id),
+                   (Contact.organisation_id.is_not(None), employer.stakeholder_type_id),
+                   else_=Contact.stakeholder_type_id)
     return kind, represented, employer
 
 

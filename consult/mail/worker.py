@@ -197,18 +197,24 @@ def _recorder() -> sa.Connection:
     """
     connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
     if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql("SET synchronous_commit = off")
+        try:
+            connection.exec_driver_sql("SET synchronous_commit = off")
+        except Exception:
+            connection.close()
+            raise
     return connection
 
 
 def _close_recorder(recorder: sa.Connection) -> None:
-    """Give the connection back to the pool as it came, its commits durable again."""
-    if recorder.dialect.name == "postgresql":
-        try:
+    """Give the connection back to the pool as it came, its commits durable again; one
+    whose state is unknown (the database went away mid-batch) is discarded instead."""
+    try:
+        if recorder.dialect.name == "postgresql" and not recorder.invalidated:
             recorder.exec_driver_sql("RESET synchronous_commit")
-        except sa.exc.DBAPIError:
-            recorder.invalidate()  # never hand on a connection whose setting is unknown
-    recorder.close()
+    except Exception:  # noqa: BLE001 - never hide the error that ended the batch
+        recorder.invalidate()
+    finally:
+        recorder.close()
 
 
 def _record_sent(recorder: sa.Connection, row_id: int, worker_id: str) -> None:

@@ -93,16 +93,22 @@ def apply_retention(now: datetime | None = None, dry_run: bool = False) -> dict[
     return counts
 
 
+def same_person(contact: Contact):
+    """The registrations erasing ``contact`` reaches: linked to it, or made with its
+    address."""
+    conditions = [Registration.contact_id == contact.id]
+    if contact.email:
+        conditions.append(Registration.email == contact.email)
+    return sa.or_(*conditions)
+
+
 def erase_contact(contact: Contact, by: User | None, reason: str) -> dict[str, int]:
     """Erase a person on request: their registrations and invitations are anonymised, the
     directory entry keeps only what counts (gender, type, region) and is archived, their
     seats in working groups are no longer named, and the mail to them keeps only its
     delivery record (what was not sent yet is withdrawn). Logged."""
-    same_person = [Registration.contact_id == contact.id]
-    if contact.email:
-        same_person.append(Registration.email == contact.email)
     registrations = db.session.scalars(sa.select(Registration).where(
-        sa.or_(*same_person))).all()
+        same_person(contact))).all()
     invited_at = db.session.scalars(sa.select(Invitation.email).where(
         Invitation.contact_id == contact.id)).all()
     _erase_mail_to(
@@ -187,7 +193,10 @@ def personal_data(registration: Registration, everything: bool = False) -> dict:
             "attended": r.id in attended,
         } for r in rows],
     }
-    if everything and contact is not None:
+    # the directory's record is the person's only where it holds this very address: a
+    # personal invitation's link may have been used by someone else (their own address)
+    if everything and contact is not None and \
+            (contact.email or "").lower() == registration.email.lower():
         data["directory"] = {
             "name": contact.name, "email": contact.email, "phone": contact.phone,
             "gender": contact.gender.value, "position": contact.position,

@@ -184,7 +184,8 @@ def register(meeting: Meeting, data: dict, invitation: Invitation | None = None,
         if invitation.for_organisation and used >= invitation.max_delegates:
             raise RegistrationRefused(_l(
                 "Your organisation has named all the delegates it was invited to send."))
-        if not invitation.for_organisation and used and not organizer:
+        invitee = (invitation.email or "").lower() == email
+        if not invitation.for_organisation and used and not organizer and not invitee:
             raise RegistrationRefused(_l(
                 "Someone has registered with this invitation already. If you are coming in "
                 "place of the person invited, please ask the organizers."))
@@ -202,7 +203,12 @@ def register(meeting: Meeting, data: dict, invitation: Invitation | None = None,
             setattr(registration, name, data[name])
     registration.locale = data.get("locale") or registration.locale or "en"
     registration.answers = data.get("answers", {})
-    registration.publish_consent = bool(data.get("publish_consent"))
+    # consent to be named in public counts from the person only: a registration taken up
+    # again by whoever typed the address into a form starts without it (its owner can give
+    # it through the link mailed to them)
+    verified = organizer or (invited and (invitation.email or "").lower() == email)
+    registration.publish_consent = bool(data.get("publish_consent")) and (
+        existing is None or verified)
     registration.sensitive_answer = data.get("sensitive_answer") if any(
         (meeting.sensitive_question or {}).values()) else None
     with force_locale(registration.locale):

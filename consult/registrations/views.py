@@ -249,7 +249,10 @@ def done(token):
 def registered_already(meeting_id):
     """After a registration with an address registered already: the link went to that
     address; this page names neither."""
-    meeting = _meeting_open_to_public(meeting_id)
+    # also after an invitation's form, whose meeting may be kept from the public
+    meeting = db.get_or_404(Meeting, meeting_id, options=[lazyload(Meeting.agenda)])
+    if meeting.status is MeetingStatus.DRAFT:
+        abort(404)
     return private_response(render_template(
         "registrations/registered_already.html", meeting=meeting,
         meeting_public=_publicly_visible(meeting)))
@@ -269,7 +272,8 @@ def manage(token):
                                                    events.RegistrationState.FULL):
         if registration.invitation is not None:
             again = url_for("registrations.register_invited", token=registration.invitation.token)
-        elif meeting.registration_mode is not RegistrationMode.INVITATION:
+        elif meeting.registration_mode is not RegistrationMode.INVITATION and \
+                _publicly_visible(meeting):
             again = url_for("registrations.register", meeting_id=meeting.id)
     return private_response(render_template(
         "registrations/manage.html", registration=registration, meeting=meeting,
@@ -396,8 +400,14 @@ def send_my_data(token):
     if registration.anonymised_at is not None:
         abort(404)
     if ConfirmForm().validate_on_submit():
-        if send_personal_data(registration):
+        try:
+            sent = send_personal_data(registration)
             db.session.commit()
+        except sa.exc.IntegrityError:  # a second click, at the same moment: one mail
+            db.session.rollback()
+            registration = _registration_or_404(token)
+            sent = False
+        if sent:
             flash(_("Everything we hold about %(email)s is on its way to that address.",
                     email=registration.email), "success")
         else:

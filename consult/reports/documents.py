@@ -12,6 +12,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from babel.dates import format_date
@@ -156,7 +157,7 @@ def build_funder(series: Series, locale: str | None = None) -> ReportDocument:
     with force_locale(locale):
         # what took place: a meeting still to come would be a row of zeros, and stretch
         # the period into the future
-        today = utcnow().date()
+        today = utcnow().astimezone(ZoneInfo(series.timezone or "UTC")).date()
         filters = ReportFilters(series_id=series.id, date_to=today)
         types = queries.stakeholder_types()
         rows = queries.meeting_rows(None, types, filters)
@@ -383,10 +384,12 @@ def _column_widths(pdf: _Document, sheet: Sheet, locale: str) -> list[float]:
             fixed.append(True)
         else:
             # a text column wraps between words, never inside one ("присъствено")
-            word = max((pdf.get_string_width(w) for v in values for w in v.split()),
-                       default=0) + CELL_PADDING
-            widths.append(max(WIDE_WIDTH if index in sheet.wide else TEXT_WIDTH, longest,
-                              word))
+            # (up to the column's usual width: one address or link in a title must not
+            # squeeze the whole table)
+            usual = WIDE_WIDTH if index in sheet.wide else TEXT_WIDTH
+            word = min(max((pdf.get_string_width(w) for v in values for w in v.split()),
+                           default=0) + CELL_PADDING, usual)
+            widths.append(max(usual, longest, word))
             fixed.append(False)
         floors.append(max(longest, widths[-1] if fixed[-1] else word))
     room = pdf.epw - 0.1

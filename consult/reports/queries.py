@@ -135,8 +135,13 @@ def record_years(group) -> list[int]:
     """The years a transparency record can be read for: from the first year the group is
     known to have existed to the last one something is planned in, met or not (a year
     without meetings still had members, leads and documents)."""
+    from consult.reports.record import FIRST_YEAR, LAST_YEAR
+
     first = group_first_year(group)
-    return list(range(first, group_last_year(group) + 1)) if first is not None else []
+    if first is None:
+        return []
+    # a mistyped date (0202 for 2020) must not put centuries of links on the page
+    return list(range(max(first, FIRST_YEAR), min(group_last_year(group), LAST_YEAR) + 1))
 
 
 def group_first_year(group) -> int | None:
@@ -145,10 +150,13 @@ def group_first_year(group) -> int | None:
     from consult.groups.models import GroupLead, Membership
 
     starts = db.session.execute(sa.select(*(
-        sa.select(sa.func.min(column)).where(owner == group.id).scalar_subquery()
-        for column, owner in ((Membership.starts_on, Membership.group_id),
-                              (GroupLead.starts_on, GroupLead.group_id),
-                              (Meeting.local_date, Meeting.group_id))))).one()
+        sa.select(sa.func.min(column)).where(*where).scalar_subquery()
+        for column, where in (
+            (Membership.starts_on, [Membership.group_id == group.id]),
+            (GroupLead.starts_on, [GroupLead.group_id == group.id]),
+            # a draft's date says nothing yet
+            (Meeting.local_date, [Meeting.group_id == group.id,
+                                  Meeting.status.in_(REPORTED_STATUSES)]))))).one()
     days = [d for d in (group.established_on, *starts) if d is not None]
     return min(days).year if days else None
 

@@ -126,7 +126,7 @@ def _day(value: date | None) -> str | date:
 def leads_sheet(record: Record) -> Sheet:
     rows = [[lead.name(), str(LEAD_ROLE_LABELS[lead.role]), _day(lead.starts_on),
              _day(lead.ends_on)] for lead in record.leads]
-    return Sheet("leads", _("Lead institutions (history)"), _("Leads"),
+    return Sheet("leads", _("Lead institutions in %(year)s", year=record.year), _("Leads"),
                  [_("Institution"), _("Role"), _("From"), _("Until")], rows, numeric_from=4,
                  note="" if rows else _("No lead institution is recorded."))
 
@@ -369,8 +369,11 @@ def attendance_line(record: Record) -> str:
     if counts.aggregate_total:
         # the meeting tables' gender columns hold people with a personal record only: say
         # how the two figures meet
-        line += " " + _("Of these, %(n)s were counted without registration; the tables below "
-                        "show them in their own column.", n=counts.aggregate_total)
+        line += " " + ngettext(
+            "Of these, %(num)d was counted without registration; the tables below show it "
+            "in its own column.",
+            "Of these, %(num)d were counted without registration; the tables below show them "
+            "in their own column.", counts.aggregate_total)
     return line
 
 

@@ -267,3 +267,22 @@ def test_a_page_past_the_end_shows_the_last_page_not_an_empty_directory(client, 
     assert "The directory is empty" not in page
     assert f"Контакт {PER_PAGE:03d}" in page
     assert "Контакт 000" not in page  # the last page, not the first
+
+
+def test_erasing_is_refused_when_the_address_is_registered_in_another_series(client, auth,
+                                                                            db):
+    from consult.events.models import MeetingStatus
+    from tests.factories import make_attendee, make_meeting, make_series
+
+    organizer(auth)
+    ana = make_contact("Ана Петрова", email="ana@example.bg")
+    other = make_user(email="skopje@example.mk")
+    elsewhere = make_meeting(make_series(managers=[other]), day="2020-11-03",
+                             status=MeetingStatus.HELD)
+    # her address, not linked to her directory record
+    registration = make_attendee(elsewhere, name="Ана П.", email="ana@example.bg")
+    registration.contact_id = None
+    db.session.commit()
+    erase = f"/manage/directory/contacts/{ana.id}/erase"
+    assert "Please ask an administrator" in client.get(erase + "?lang=en").get_data(
+        as_text=True)

@@ -443,3 +443,38 @@ def test_a_list_too_long_or_a_workbook_that_unpacks_too_large_is_refused(client,
     # at the limit, a list is read
     assert len(importer.parse("\n".join(",".join(r) for r in rows[:6]).encode(),
                               "list.csv").rows) == 5
+
+
+def test_a_workbook_declaring_a_huge_sheet_is_read_as_the_cells_it_has():
+    import zipfile
+
+    from consult.directory import importer
+
+    book = Workbook()
+    book.active.append(["Име", "Имейл"])
+    book.active.append(["Ана", "ana@example.bg"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    source, out = zipfile.ZipFile(io.BytesIO(buffer.getvalue())), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for member in source.infolist():
+            data = source.read(member.filename)
+            if member.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<dimension ref="[^"]+"\s*/>',
+                              b'<dimension ref="A1:XFD1048576"/>', data)
+                assert b"XFD1048576" in data
+            archive.writestr(member, data)
+    parsed = importer.parse(out.getvalue(), "list.xlsx")
+    assert parsed.headers == ["Име", "Имейл"] and parsed.rows == [["Ана", "ana@example.bg"]]
+
+
+def test_a_quotation_mark_never_closed_is_reported_with_its_line(client, auth, db):
+    organizer(auth)
+    text = "name,email\nАна,ana@example.bg\n\"Борис,boris@example.bg\n" + "x" * 200_000
+    token = csrf_token(client, "/manage/directory/import?lang=en")
+    page = client.post("/manage/directory/import", data={
+        "csrf_token": token, "on_existing": "update",
+        "file": (io.BytesIO(text.encode()), "list.csv")},
+        content_type="multipart/form-data").get_data(as_text=True)
+    assert "cannot be read (perhaps a quotation mark that is never closed)" in page.split(
+        'id="file-error"', 1)[1][:400]

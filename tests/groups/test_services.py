@@ -141,3 +141,20 @@ def test_the_lead_passes_from_one_ministry_to_another(db):
             services.leads_on(group, NOV_16)} == {
         ("Cabinet of the Minister", LeadRole.LEAD),
         ("Ministry of Labour and Social Policy", LeadRole.CO_LEAD)}
+
+
+def test_the_group_page_and_the_record_count_a_members_type_alike(db):
+    from consult.reports import queries
+
+    group = skopje_group()
+    untyped = make_organisation("Мрежа без тип", None)
+    ministry = make_organisation("Министерство", "ministry")
+    # represents an organisation whose type is not recorded: "not given", not her own type
+    make_member(group, make_contact("Ана", type_code="civil_society"), untyped,
+                starts_on=date(2020, 1, 1))
+    # represents nobody: her own organisation's type before her own
+    make_member(group, make_contact("Вера", organisation=ministry, type_code="mediator"),
+                starts_on=date(2020, 1, 1))
+    assert services.member_counts_by_type(group, NOV_16) == {None: 1, "ministry": 1}
+    assert queries.members_in_year(group.id, 2020).by_type == {
+        None: 1, ministry.stakeholder_type_id: 1}

@@ -22,7 +22,7 @@ from consult.mail.worker import deliver_pending
 from consult.registrations.models import Registration, RegistrationStatus
 from tests.conftest import csrf_token, post_form
 from tests.directory.test_import import DATA, confirm, upload
-from tests.factories import make_meeting, make_series, make_user
+from tests.factories import PASSWORD, make_meeting, make_series, make_user
 
 NORTH_WEST = "Северозападен"
 AUDIENCE = {"type": ["municipality", "civil_society"], "region": NORTH_WEST}
@@ -470,3 +470,12 @@ def test_the_contact_page_shows_declines_and_bounces(client, app, organizer, db,
     bounced = client.get(f"/manage/directory/contacts/{second.id}?lang=en").get_data(
         as_text=True)
     assert "Mail to this address failed" in bounced and "550 mailbox unavailable" in bounced
+    # the failed mail's subject (it names a meeting) is for administrators
+    failed = bounced.split("Mail to this address failed", 1)[1].split("</ul>", 1)[0]
+    assert "Покана" not in failed
+    make_user("admin", email="admin@example.bg")
+    auth = app.test_client()
+    post_form(auth, "/account/login", {"email": "admin@example.bg", "password": PASSWORD})
+    failed = auth.get(f"/manage/directory/contacts/{second.id}?lang=en").get_data(
+        as_text=True).split("Mail to this address failed", 1)[1].split("</ul>", 1)[0]
+    assert "Покана: Регионална среща" in failed

@@ -461,3 +461,23 @@ def test_sends_are_recorded_without_waiting_for_the_disk_and_the_pool_gets_durab
         cursor.execute("SHOW synchronous_commit")
         assert cursor.fetchone()[0] == "on"
     raw.rollback()
+
+
+def test_a_recording_connection_in_an_unknown_state_is_discarded_quietly(db):
+    from consult.mail import worker
+
+    gone = worker._recorder()
+    gone.invalidate()  # the database went away mid-batch
+    worker._close_recorder(gone)
+    assert gone.closed
+
+    broken = worker._recorder()
+
+    def refuse(*args, **kwargs):
+        raise sa.exc.PendingRollbackError("the batch failed")
+
+    broken.exec_driver_sql = refuse
+    worker._close_recorder(broken)  # no second error hides the one that ended the batch
+    assert broken.closed
+    with db.engine.connect() as connection:  # the pool still gives working connections
+        assert connection.exec_driver_sql("SELECT 1").scalar() == 1

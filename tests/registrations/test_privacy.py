@@ -248,3 +248,24 @@ def test_a_contact_without_an_address_can_be_erased(client, auth, db):
         assert response.status_code == 302
     db.session.expire_all()
     assert phone_only.name == "—" and phone_only.phone == ""
+
+
+def test_everything_about_an_address_holds_a_directory_record_only_of_that_address(db):
+    from consult.invitations.models import Invitation
+    from consult.registrations.privacy import personal_data
+    from tests.factories import make_contact
+
+    meeting = meeting_with_people(db)
+    invitee = make_contact("Тодор Христов", "todor@example.bg", phone="+359 2 999",
+                           position="директор")
+    invitation = Invitation(meeting_id=meeting.id, contact_id=invitee.id, name=invitee.name,
+                            email=invitee.email, mail_key="k-todor")
+    db.session.add(invitation)
+    db.session.commit()
+    # his link, forwarded: someone registers with their own address
+    outcome = services.register(meeting, {"name": "Някой", "email": "someone@example.bg",
+                                          "gender": Gender.OTHER}, invitation)
+    db.session.commit()
+    everything = personal_data(outcome.registration, everything=True)
+    assert "directory" not in everything and "invitations" not in everything
+    assert "+359 2 999" not in str(everything)

@@ -383,13 +383,19 @@ def test_a_personal_invitation_seats_one_person(client, app, db):
     assert post_form(stranger, url, {"name": "Някой", "email": "someone@example.bg",
                                      **fields}).status_code == 302
     assert statuses(db)["someone@example.bg"] is RegistrationStatus.CONFIRMED
+    # and he is never locked out of his own invitation
+    assert post_form(client, url, {"name": "Тодор Христов", "email": "todor@example.bg",
+                                   **fields}).status_code == 302
+    assert statuses(db)["todor@example.bg"] is RegistrationStatus.CONFIRMED
 
 
 def test_a_cancelled_registration_taken_up_again_keeps_its_link_in_the_mailbox(
         client, app, db, smtp_server):
     meeting = open_meeting()
-    register(client, meeting, "Ана Стоянова", "ana@example.bg", phone="+359 888 000")
+    register(client, meeting, "Ана Стоянова", "ana@example.bg", phone="+359 888 000",
+             publish_consent="y")
     registration = db.session.scalar(sa.select(Registration))
+    assert registration.publish_consent
     registration.status = RegistrationStatus.CANCELLED
     token = registration.token
     db.session.commit()
@@ -397,8 +403,11 @@ def test_a_cancelled_registration_taken_up_again_keeps_its_link_in_the_mailbox(
     smtp_server.clear()
     # someone types her address: registered again, but the link goes only to her
     stranger = app.test_client()
-    response = register(stranger, meeting, "Някой", "ana@example.bg")
+    response = register(stranger, meeting, "Някой", "ana@example.bg", publish_consent="y")
     assert response.headers["Location"].endswith(f"/meetings/{meeting.id}/registered-already")
+    # whoever typed it cannot consent for her to be named in public
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(Registration.publish_consent)) is False
     assert token not in response.headers["Location"]
     assert statuses(db) == {"ana@example.bg": RegistrationStatus.CONFIRMED}
     deliver_pending()
@@ -407,7 +416,12 @@ def test_a_cancelled_registration_taken_up_again_keeps_its_link_in_the_mailbox(
 
 
 def test_typing_a_registered_address_again_and_again_sends_one_mail(client, app, db,
-                                                                     smtp_server):
+                                                                     smtp_server, monkeypatch):
+    from consult.db import utcnow
+    from consult.registrations import services
+
+    now = utcnow().replace(minute=1)  # well inside one ten-minute window
+    monkeypatch.setattr(services, "utcnow", lambda: now)
     meeting = open_meeting()
     register(client, meeting, "Ана", "ana@example.bg")
     deliver_pending()
@@ -441,13 +455,31 @@ def test_a_meeting_kept_from_the_public_takes_no_registration_through_the_public
     visible = open_meeting()
     db.session.commit()
     for meeting in (hidden_series, internal):
-        for path in ("register", "registered-already"):
-            assert client.get(f"/meetings/{meeting.id}/{path}").status_code == 404
+        assert client.get(f"/meetings/{meeting.id}/register").status_code == 404
         # with a valid token from a form the public may use
         assert post_form(client, f"/meetings/{meeting.id}/register", {
             "name": "Ана", "email": "ana@example.bg", "gender": "female", "consent": "y"},
             form_page=f"/meetings/{visible.id}/register").status_code == 404
     assert statuses(db) == {}
+    # its invitations still work, to the end: an address registered again is told so
+    from consult.invitations.models import Invitation
+
+    invitation = Invitation(meeting_id=internal.id, name="Ана", email="ana@example.bg",
+                            mail_key="k-ana")
+    db.session.add(invitation)
+    db.session.commit()
+    fields = {"name": "Ана", "email": "ana@example.bg", "gender": "female", "consent": "y"}
+    assert post_form(client, f"/i/{invitation.token}/register", fields).status_code == 302
+    again = post_form(client, f"/i/{invitation.token}/register?lang=en", fields,
+                      follow_redirects=True)
+    assert again.status_code == 200 and "Please look in your mailbox" in again.get_data(
+        as_text=True)
+    # a cancelled registration is offered no public form to register again
+    registration = db.session.scalar(sa.select(Registration))
+    registration.status, registration.invitation_id = RegistrationStatus.CANCELLED, None
+    db.session.commit()
+    page = client.get(f"/r/{registration.token}?lang=en").get_data(as_text=True)
+    assert "Register again" not in page
     # its managers may still try the form
     manager = hidden_series.series.managers[0]
     auth.login(manager.email)

@@ -228,3 +228,11 @@ def test_pdf_text_columns_wrap_between_words_never_inside_one(app):
         pdf.set_font(FONT, size=TABLE_FONT_SIZE)
         assert widths[2] >= pdf.get_string_width("присъствено") + CELL_PADDING - 0.01
         assert sum(widths) <= pdf.epw
+        # one very long word (a link in a place) asks for no more than the column's usual
+        # width, and the numbers keep nearly all of theirs
+        from consult.reports.documents import TEXT_WIDTH
+
+        sheet.rows[0][3] = "https://example.org/" + "x" * 200
+        squeezed = _column_widths(pdf, sheet, "bg")
+        assert squeezed[3] <= TEXT_WIDTH + 0.01
+        assert all(new >= 0.9 * old for new, old in zip(squeezed[4:], widths[4:], strict=True))

@@ -261,3 +261,19 @@ def test_the_records_tables_as_a_workbook_and_csv(client, db, world):
         assert hidden not in text, hidden
         assert all(hidden not in str(c) for s in book.worksheets
                    for r in s.iter_rows(values_only=True) for c in r), hidden
+
+
+def test_a_mistyped_year_does_not_fill_the_page_with_links(client, db):
+    from datetime import date
+
+    from consult.events.models import MeetingStatus
+    from tests.factories import make_contact, make_meeting, make_member
+
+    group = make_group(slug="typo-group", public=True)
+    make_member(group, make_contact("Ана Петрова"), starts_on=date(202, 1, 1))  # for 2020
+    make_meeting(group=group, day="1970-01-01")  # a draft's date says nothing
+    make_meeting(group=group, day="2020-03-10", status=MeetingStatus.HELD)
+    db.session.commit()
+    page = client.get("/groups/typo-group?lang=en").get_data(as_text=True)
+    years = [int(y) for y in re.findall(r'href="/groups/typo-group/(\d+)/transparency"', page)]
+    assert min(years) == 1990 and max(years) == date.today().year

@@ -118,6 +118,8 @@ def describe_filters(filters: ReportFilters) -> list[tuple[str, str]]:
         lines.append((_("Format"), str(FORMAT_LABELS[filters.format])))
     lines.append((_("Meetings counted"), _("published or held; drafts and cancelled meetings "
                                           "are left out")))
+    if filters.scope is not None:  # an organizer's report: their series and groups only
+        lines.append((_("Series and groups"), _("those you manage")))
     return lines
 
 

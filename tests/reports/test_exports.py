@@ -236,3 +236,15 @@ def test_pdf_text_columns_wrap_between_words_never_inside_one(app):
         squeezed = _column_widths(pdf, sheet, "bg")
         assert squeezed[3] <= TEXT_WIDTH + 0.01
         assert all(new >= 0.9 * old for new, old in zip(squeezed[4:], widths[4:], strict=True))
+
+
+def test_an_organizers_report_says_it_covers_the_series_they_manage(client, auth, world):
+    make_user(email="organizer-exports@example.org", locale="en")
+    auth.login("organizer-exports@example.org")
+    rows = csv_rows(client.get("/manage/reports/participation.csv").data)
+    assert ["Series and groups", "those you manage"] in rows
+    auth.logout()
+    make_user("admin", email="admin-scope@example.org", locale="en")
+    auth.login("admin-scope@example.org")
+    rows = csv_rows(client.get("/manage/reports/participation.csv").data)
+    assert ["Series and groups", "those you manage"] not in rows

@@ -165,3 +165,12 @@ def test_viewers_download_reports_without_personal_data(client, auth, world):
         assert "Първа среща във Видин" in text, url
         for value in personal:
             assert value not in text, (url, value)
+
+
+def test_a_series_dashboard_links_its_funder_report_in_every_format(client, auth, world):
+    signed_in(client, auth, "viewer")
+    page = client.get(f"/manage/reports/?series={world.series.id}").get_data(as_text=True)
+    for kind in ("pdf", "xlsx", "csv"):
+        url = f"/manage/reports/series/{world.series.id}/funder.{kind}"
+        assert f'href="{url}"' in page
+        assert client.get(url).status_code == 200

@@ -33,6 +33,7 @@ from consult.directory.services import spreadsheet_safe
 from consult.events.models import (
     FORMAT_LABELS,
     MEETING_TYPE_LABELS,
+    Meeting,
     Series,
 )
 from consult.extensions import db
@@ -121,6 +122,26 @@ def describe_filters(filters: ReportFilters) -> list[tuple[str, str]]:
     if filters.scope is not None:  # an organizer's report: their series and groups only
         lines.append((_("Series and groups"), _("those you manage")))
     return lines
+
+
+def build_meeting_report(meeting: Meeting, locale: str | None = None) -> ReportDocument:
+    """One meeting's participation report, as a funder asks for each event: the series'
+    funder block and disclaimer, the meeting's date and place, every breakdown."""
+    series = meeting.series
+    locale = _document_locale(locale, meeting.main_language)
+    with force_locale(locale):
+        filters = ReportFilters(meeting_id=meeting.id)
+        board = queries.dashboard(filters, per_page=1)
+        rows = queries.meeting_rows(None, board.types, filters)
+        lines = funder_lines(series) if series else []
+        lines += [(_("Meeting"), meeting.display_title),
+                  (_("When"), format_date(meeting.local_start.date(), "long", locale=locale)),
+                  _produced_line()]
+        return ReportDocument(
+            title=_("Participation report: %(title)s", title=meeting.display_title),
+            locale=locale, lines=lines, sheets=participation_sheets(board, rows),
+            series=series, disclaimer=_disclaimer(series),
+            filename=f"participation-meeting-{meeting.id}")
 
 
 def build_participation(filters: ReportFilters, locale: str, title: str | None = None,

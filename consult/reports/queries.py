@@ -83,6 +83,7 @@ class ReportFilters:
 
     date_from: date | None = None
     date_to: date | None = None
+    meeting_id: int | None = None
     series_id: int | None = None
     group_id: int | None = None
     meeting_type: MeetingType | None = None
@@ -102,6 +103,8 @@ class ReportFilters:
             conditions.append(Meeting.local_date >= self.date_from)
         if self.date_to is not None:
             conditions.append(Meeting.local_date <= self.date_to)
+        if self.meeting_id is not None:
+            conditions.append(Meeting.id == self.meeting_id)
         if self.series_id is not None:
             conditions.append(Meeting.series_id == self.series_id)
         if self.group_id is not None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -229,6 +229,16 @@ def _export_name(filters) -> str:
     if filters.date_from or filters.date_to:
         parts.append(f"{filters.date_from or ''}_{filters.date_to or ''}")
     return "-".join(part for part in parts if part)
+
+
+@bp.route("/meetings/<int:meeting_id>/participation.<any(pdf, xlsx, csv):kind>")
+def meeting_report(meeting_id, kind):
+    """One meeting's participation report, with the series' funder block."""
+    meeting = require_reader(db.get_or_404(Meeting, meeting_id))
+    if meeting.status not in queries.REPORTED_STATUSES:
+        abort(404)  # a draft or a cancelled meeting has no participation to report
+    return download(*documents.write(documents.build_meeting_report(
+        meeting, current_language()), kind))
 
 
 @bp.route("/series/<int:series_id>/funder.<any(pdf, xlsx, csv):kind>")

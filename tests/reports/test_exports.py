@@ -7,6 +7,7 @@ import io
 import re
 
 import pytest
+import sqlalchemy as sa
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -248,3 +249,28 @@ def test_an_organizers_report_says_it_covers_the_series_they_manage(client, auth
     auth.login("admin-scope@example.org")
     rows = csv_rows(client.get("/manage/reports/participation.csv").data)
     assert ["Series and groups", "those you manage"] not in rows
+
+
+def test_one_meetings_participation_report_with_the_funders_details(client, auth, world, db):
+    from consult.events.models import Meeting
+
+    vidin = db.session.scalar(sa.select(Meeting).where(
+        Meeting.title["bg"].as_string() == "Първа среща във Видин"))
+    make_user(email="outsider-exports@example.org")
+    auth.login("outsider-exports@example.org")
+    url = f"/manage/reports/meetings/{vidin.id}/participation"
+    assert client.get(url + ".pdf").status_code == 403  # not their series
+    auth.logout()
+    make_user("admin", email="admin-meeting@example.org", locale="en")
+    auth.login("admin-meeting@example.org")
+    page = client.get(f"/manage/meetings/{vidin.id}/?lang=en").get_data(as_text=True)
+    assert f'href="{url}.pdf"' in page
+    text = pdf_text(client.get(url + ".pdf").data)
+    assert "Participation report: Първа среща във Видин" in text
+    assert "101038470" in text  # the series' project code
+    assert "Регионална дискусия в Монтана" not in text  # the other meetings are not in it
+    assert re.search(r"Total attended\s+4", text)
+    rows = csv_rows(client.get(url + ".csv").data)
+    assert rows[0] == ["Participation report: Първа среща във Видин"]
+    book = load_workbook(io.BytesIO(client.get(url + ".xlsx").data))
+    assert book.sheetnames[0] == "About"

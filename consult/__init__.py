@@ -164,21 +164,15 @@ def register_request_hooks(app: Flask) -> None:
         """To the sign-in page, and back afterwards. A form sent after the session ended goes
         back to the page it came from (its own address answers POST only); a page's script
         gets 401 with where to sign in, and takes the phone there rather than fail silently."""
-        from urllib.parse import urlsplit
-
         from flask import jsonify, redirect, request, url_for
 
-        from consult.security import is_safe_redirect
+        from consult.security import page_came_from
 
         fetched = request.headers.get("X-Requested-With") == "fetch"
         if request.method == "GET" and not fetched:
             back = request.full_path.rstrip("?")
         else:  # back to the page the form or the script is on
-            came_from = urlsplit(request.referrer or "")
-            back = came_from.path + (f"?{came_from.query}" if came_from.query else "")
-            if came_from.netloc != urlsplit(request.host_url).netloc or \
-                    not is_safe_redirect(back):
-                back = url_for("events.manage_home")
+            back = page_came_from() or url_for("events.manage_home")
         login = url_for("auth.login", next=back)
         if fetched:
             return jsonify(error="signed out", login=login), 401

@@ -74,6 +74,16 @@ def is_safe_redirect(target: str | None) -> bool:
     return resolved.scheme in {"http", "https"} and resolved.netloc == urlsplit(host_url).netloc
 
 
+def page_came_from() -> str | None:
+    """The path (with its query) of the page on this site the request came from, by its
+    Referer: where a form or a page's script sits. None for another site or none."""
+    came_from = urlsplit(request.referrer or "")
+    path = came_from.path + (f"?{came_from.query}" if came_from.query else "")
+    if came_from.netloc != urlsplit(request.host_url).netloc or not is_safe_redirect(path):
+        return None
+    return path
+
+
 def safe_next(default: str) -> str:
     target = request.values.get("next")
     return target if is_safe_redirect(target) else default

@@ -20,7 +20,7 @@ from werkzeug.exceptions import HTTPException
 
 from consult.cache import public_cache
 from consult.extensions import db
-from consult.security import any_role_may_post, is_safe_redirect, public, safe_next
+from consult.security import any_role_may_post, page_came_from, public, safe_next
 
 bp = Blueprint("core", __name__)
 
@@ -82,13 +82,8 @@ ERROR_TEXTS = {
 
 def _page_before() -> str | None:
     """The page of this site the request came from (a form, most often), to go back to."""
-    from urllib.parse import urlsplit
-
-    referrer = urlsplit(request.referrer or "")
-    if referrer.netloc != request.host:
-        return None
-    path = referrer.path + (f"?{referrer.query}" if referrer.query else "")
-    return path if is_safe_redirect(path) and path != request.full_path.rstrip("?") else None
+    path = page_came_from()
+    return path if path != request.full_path.rstrip("?") else None
 
 
 def render_error(code: int, text: str | None = None):

@@ -137,12 +137,8 @@ def parse(data: bytes, filename: str) -> ParsedFile:
     except csv.Error:
         delimiter = ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows = []
     try:
-        for row in reader:
-            if len(rows) > MAX_ROWS:
-                raise _too_many_rows()
-            rows.append(row[:MAX_COLUMNS])
+        rows = list(_bounded(reader))
     except csv.Error as error:  # e.g. a quote never closed: the rest is one huge cell
         raise ImportError_(_l("Line %(line)s of the file cannot be read (perhaps a quotation "
                               "mark that is never closed). Please check it and save the "
@@ -174,9 +170,15 @@ MAX_COLUMNS = 200
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 
 
-def _too_many_rows() -> ImportError_:
-    return ImportError_(_l("The list has more than %(count)s rows. Please split it into "
-                           "smaller files.", count=f"{MAX_ROWS:,}".replace(",", " ")))
+def _bounded(rows):
+    """The rows of a list, each cut at MAX_COLUMNS; refused past MAX_ROWS (the header row
+    aside) before more of the file is read."""
+    for count, row in enumerate(rows):
+        if count > MAX_ROWS:
+            raise ImportError_(_l("The list has more than %(count)s rows. Please split it "
+                                  "into smaller files.",
+                                  count=f"{MAX_ROWS:,}".replace(",", " ")))
+        yield row[:MAX_COLUMNS]
 
 
 def _parse_xlsx(data: bytes) -> ParsedFile:
@@ -203,13 +205,11 @@ def _parse_xlsx(data: bytes) -> ParsedFile:
     # to it (a few kilobytes can declare 16,384 columns); the cells there are what counts,
     # and no list of contacts has more than MAX_COLUMNS columns
     sheet.reset_dimensions()
-    rows = []
-    for row in sheet.iter_rows(values_only=True):
-        if len(rows) > MAX_ROWS:
-            book.close()
-            raise _too_many_rows()
-        rows.append(["" if v is None else str(v) for v in row[:MAX_COLUMNS]])
-    book.close()
+    try:
+        rows = [["" if v is None else str(v) for v in row]
+                for row in _bounded(sheet.iter_rows(values_only=True))]
+    finally:
+        book.close()
     if not rows:
         raise ImportError_(_l("The file is empty."))
     headers, data, first_line = _split_headers(rows)

@@ -113,6 +113,11 @@ class Invitation(db.Model):
     contact: Mapped[Contact | None] = relationship()
     organisation: Mapped[Organisation | None] = relationship()
 
+    def went_to(self, email: str) -> bool:
+        """Whether ``email`` is the address this invitation was sent to: whoever used its
+        link reads that mailbox."""
+        return (self.email or "").lower() == email.lower()
+
     @property
     def for_organisation(self) -> bool:
         return self.organisation_id is not None

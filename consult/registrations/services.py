@@ -176,6 +176,8 @@ def register(meeting: Meeting, data: dict, invitation: Invitation | None = None,
         Registration.meeting_id == meeting.id, Registration.email == email))
     if existing is not None and existing.is_active:
         return Outcome(existing, False)
+    # through the invitation sent to this very address: its owner, not whoever has the link
+    invitee = invited and invitation.went_to(email)
     if invited:
         # an organisation sends its delegates; a personal invitation seats one person
         used = db.session.scalar(sa.select(sa.func.count()).select_from(Registration).where(
@@ -184,7 +186,6 @@ def register(meeting: Meeting, data: dict, invitation: Invitation | None = None,
         if invitation.for_organisation and used >= invitation.max_delegates:
             raise RegistrationRefused(_l(
                 "Your organisation has named all the delegates it was invited to send."))
-        invitee = (invitation.email or "").lower() == email
         if not invitation.for_organisation and used and not organizer and not invitee:
             raise RegistrationRefused(_l(
                 "Someone has registered with this invitation already. If you are coming in "
@@ -206,9 +207,8 @@ def register(meeting: Meeting, data: dict, invitation: Invitation | None = None,
     # consent to be named in public counts from the person only: a registration taken up
     # again by whoever typed the address into a form starts without it (its owner can give
     # it through the link mailed to them)
-    verified = organizer or (invited and (invitation.email or "").lower() == email)
     registration.publish_consent = bool(data.get("publish_consent")) and (
-        existing is None or verified)
+        existing is None or organizer or invitee)
     registration.sensitive_answer = data.get("sensitive_answer") if any(
         (meeting.sensitive_question or {}).values()) else None
     with force_locale(registration.locale):

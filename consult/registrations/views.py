@@ -161,7 +161,7 @@ def _registration_form(meeting: Meeting, invitation: Invitation | None):
             # read before the commit expires them
             token, email = registration.token, registration.email
             db.session.commit()
-            if outcome.revived and not _invited_address(invitation, email):
+            if outcome.revived and not (invitation is not None and invitation.went_to(email)):
                 # an earlier registration of this address, taken up again: its link went to
                 # the address (in the status mail), as for one still active
                 return redirect(url_for("registrations.registered_already",
@@ -173,12 +173,6 @@ def _registration_form(meeting: Meeting, invitation: Invitation | None):
         refused=refused, state=state, consent_text=services.CONSENT_TEXT,
         question_fields=[f"q_{q.id}" for q in questions],
         organisations=organisation_names(), places=place_names()), status)
-
-
-def _invited_address(invitation: Invitation | None, email: str) -> bool:
-    """Whether ``email`` is the address the invitation went to: whoever used its link reads
-    that mailbox."""
-    return invitation is not None and (invitation.email or "").lower() == email.lower()
 
 
 def place_names() -> list[str]:

@@ -414,7 +414,9 @@ def _column_widths(pdf: _Document, sheet: Sheet, locale: str) -> list[float]:
                            default=0) + CELL_PADDING, usual)
             widths.append(max(usual, longest, word))
             fixed.append(False)
-        floors.append(max(longest, widths[-1] if fixed[-1] else word))
+            floors.append(max(longest, word))
+            continue
+        floors.append(widths[-1])  # numbers and dates keep their room
     room = pdf.epw - 0.1
     rigid = sum(w for w, f in zip(widths, fixed, strict=True) if f)
     flexible = sum(w for w, f in zip(widths, fixed, strict=True) if not f)

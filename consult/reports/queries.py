@@ -735,10 +735,11 @@ def dashboard(filters: ReportFilters, page: int = 1, per_page: int = 25) -> Dash
 
 # --- a working group's year (the transparency record) -------------------------------------
 
-def _overlaps_year(year: int):
+def _overlaps_year(year: int, term=Membership):
+    """A term (a membership, a lead) that reached into ``year``: open ends reach anywhere."""
     first, last = date(year, 1, 1), date(year, 12, 31)
-    return sa.and_(sa.or_(Membership.starts_on.is_(None), Membership.starts_on <= last),
-                   sa.or_(Membership.ends_on.is_(None), Membership.ends_on >= first))
+    return sa.and_(sa.or_(term.starts_on.is_(None), term.starts_on <= last),
+                   sa.or_(term.ends_on.is_(None), term.ends_on >= first))
 
 
 def _member_organisation():
@@ -836,9 +837,7 @@ def group_leads(group_id: int, year: int | None = None) -> list[GroupLead]:
     whose term reached into ``year``."""
     query = sa.select(GroupLead).where(GroupLead.group_id == group_id)
     if year is not None:
-        query = query.where(
-            sa.or_(GroupLead.starts_on.is_(None), GroupLead.starts_on <= date(year, 12, 31)),
-            sa.or_(GroupLead.ends_on.is_(None), GroupLead.ends_on >= date(year, 1, 1)))
+        query = query.where(_overlaps_year(year, GroupLead))
     return list(db.session.scalars(query.order_by(
         GroupLead.starts_on.is_(None).desc(), GroupLead.starts_on, GroupLead.id)))
 

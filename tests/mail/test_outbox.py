@@ -285,9 +285,11 @@ def test_concurrent_workers_never_send_a_message_twice(_schema, database_url, db
         queue(to=f"p{n}@example.org")
     db.session.commit()
     errors = []
+    # each worker its own application, built here: CPython 3.11's ast module (which
+    # Werkzeug uses to compile each route) is not safe to use from several threads at once
+    apps = [make_app(database_url, MAIL_PORT=smtp_server.port) for _ in range(4)]
 
-    def worker(name):
-        app = make_app(database_url, MAIL_PORT=smtp_server.port)
+    def worker(name, app):
         try:
             with app.app_context():
                 deliver_pending(worker_id=name, batch_size=5)
@@ -296,7 +298,8 @@ def test_concurrent_workers_never_send_a_message_twice(_schema, database_url, db
         except Exception as error:  # noqa: BLE001 - reported below
             errors.append(error)
 
-    threads = [threading.Thread(target=worker, args=(f"w{n}",)) for n in range(4)]
+    threads = [threading.Thread(target=worker, args=(f"w{n}", app))
+               for n, app in enumerate(apps)]
     for thread in threads:
         thread.start()
     for thread in threads:

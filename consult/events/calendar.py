@@ -136,7 +136,26 @@ def _serialize(events: list[tuple], name: str | None, method: str,
         first = min(values[1] for values in events).date() - timedelta(days=366)
         last = max(values[2] for values in events).date() + timedelta(days=366)
         calendar.add_missing_timezones(first_date=first, last_date=last)
+        for zone in calendar.walk("VTIMEZONE"):
+            _onsets_before_the_change(zone)
     return calendar.to_ical()
+
+
+def _onsets_before_the_change(zone) -> None:
+    """RFC 5545 §3.6.5 reads an observance's DTSTART (and RDATE) in the offset in use
+    *before* it begins. icalendar writes the first wall-clock time *after* the change,
+    which is the same when clocks go back but an hour late when they go forward (03:00 in
+    Sofia written 04:00): a client that keeps the calendar's VTIMEZONE would then put the
+    first hour of summer time in winter time."""
+    for observance in zone.subcomponents:
+        gap = observance.TZOFFSETTO - observance.TZOFFSETFROM
+        if gap <= timedelta(0):
+            continue
+        onsets = [start for start, _end in observance.rdates]
+        observance.DTSTART = observance.DTSTART - gap
+        if onsets:
+            observance.pop("RDATE")
+            observance.add("RDATE", [onset - gap for onset in onsets])
 
 
 def build_calendar(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
+import pytest
 import vobject
 
 from consult.events.models import MeetingFormat, MeetingStatus
@@ -199,3 +201,51 @@ def test_a_viewer_renews_their_own_calendar_address(client, auth, db):
     page = client.get("/manage/calendar").get_data(as_text=True)
     new = re.search(r'value="http://localhost(/calendar/private/[^"]+\.ics)"', page).group(1)
     assert new != old and client.get(new).status_code == 200
+
+
+def _offset(text: str) -> timedelta:
+    sign = -1 if text.startswith("-") else 1
+    return sign * timedelta(hours=int(text[1:3]), minutes=int(text[3:5]))
+
+
+def _changes(zone: str, first: datetime, last: datetime) -> list[tuple[datetime, timedelta]]:
+    """The instants (naive UTC) at which the zone's offset changes, to the minute, with the
+    offset it changes to."""
+    tz, found = ZoneInfo(zone), []
+    hour, step = first.replace(tzinfo=UTC), timedelta(hours=1)
+    while hour < last.replace(tzinfo=UTC):
+        before = hour.astimezone(tz).utcoffset()
+        if before != (hour + step).astimezone(tz).utcoffset():
+            minute = hour
+            while minute.astimezone(tz).utcoffset() == before:
+                minute += timedelta(minutes=1)
+            found.append((minute.replace(tzinfo=None), minute.astimezone(tz).utcoffset()))
+        hour += step
+    return found
+
+
+@pytest.mark.parametrize("zone", [SOFIA, "Europe/Skopje", "Europe/Dublin",
+                                  "America/Santiago", "Australia/Sydney"])
+def test_the_time_zone_changes_when_the_clocks_do(client, db, zone):
+    """An observance's DTSTART and RDATEs are read in the offset in use *before* it begins
+    (RFC 5545 §3.6.5); calendar clients that keep the calendar's VTIMEZONE (Outlook does)
+    would otherwise put the clocks' change an hour off."""
+    series = make_series(published=True, timezone=zone)
+    meeting = make_meeting(series, day="2021-06-15", zone=zone,
+                           status=MeetingStatus.PUBLISHED)
+    calendar = parse(client.get(f"/meetings/{meeting.id}.ics").data)
+    written = []
+    for kind in ("standard", "daylight"):
+        for observance in calendar.vtimezone.contents.get(kind, []):
+            before, after = (_offset(observance.tzoffsetfrom.value),
+                             _offset(observance.tzoffsetto.value))
+            if before == after:
+                continue  # the offset in force when the calendar's range begins
+            onsets = [observance.dtstart.value] + [
+                datetime.strptime(rdate.value, "%Y%m%dT%H%M%S")
+                for rdate in observance.contents.get("rdate", [])]
+            written += [(onset - before, after) for onset in onsets]
+    # the calendar covers a year either side of the meeting
+    expected = _changes(zone, datetime(2020, 6, 15), datetime(2022, 6, 15))
+    assert len(expected) >= 4
+    assert sorted(written) == expected

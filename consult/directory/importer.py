@@ -23,6 +23,7 @@ from consult.db import utcnow
 from consult.directory.models import Contact, Gender, Organisation, StakeholderType, search_key
 from consult.directory.services import all_tags, parse_tags, spreadsheet_value
 from consult.extensions import db
+from consult.i18n import CONTENT_LANGUAGES
 
 FIELDS = ["name", "email", "gender", "organisation", "stakeholder_type", "region", "oblast",
           "municipality", "position", "language", "phone", "tags"]
@@ -216,13 +217,38 @@ def _parse_xlsx(data: bytes) -> ParsedFile:
     return ParsedFile(headers, data, "xlsx", "", first_line)
 
 
+def _header_key(header: str) -> str:
+    return re.sub(r"\s+", " ", header.strip().lower())
+
+
+@functools.cache
+def _our_spellings() -> tuple[dict[str, str], dict[str, Gender]]:
+    """Column names and genders as the directory's export writes them, in each of our
+    languages ("Пол", "жена"): an organizer's export imports back whatever language it is
+    in."""
+    from flask_babel import force_locale
+
+    from consult.directory.models import GENDER_LABELS
+
+    headers, genders = {}, {}
+    for language in CONTENT_LANGUAGES:
+        with force_locale(language):
+            headers.update({_header_key(str(label)): name
+                            for name, label in FIELD_LABELS.items()})
+            genders.update({str(label).lower(): gender
+                            for gender, label in GENDER_LABELS.items()})
+    return headers, genders
+
+
 def guess_mapping(headers: list[str]) -> dict[str, int | None]:
     """Which column holds which field, from the header names."""
+    ours = _our_spellings()[0]
     mapping: dict[str, int | None] = dict.fromkeys(FIELDS)
     for index, header in enumerate(headers):
-        key = re.sub(r"\s+", " ", header.strip().lower())
+        key = _header_key(header)
         for field_name, aliases in HEADER_ALIASES.items():
-            if (key == field_name or key in aliases) and mapping[field_name] is None:
+            if (key == field_name or key in aliases or ours.get(key) == field_name) \
+                    and mapping[field_name] is None:
                 mapping[field_name] = index
     return mapping
 
@@ -231,7 +257,7 @@ def normalize_gender(value: str) -> Gender | None:
     key = value.strip().lower()
     if not key:
         return Gender.UNDISCLOSED
-    return _GENDERS.get(key)
+    return _GENDERS.get(key) or _our_spellings()[1].get(key)
 
 
 @dataclass
@@ -362,6 +388,7 @@ def _existing_without_address(keys: set[tuple[str, str]]) -> dict[tuple[str, str
 def _contact_columns() -> list:
     return [Contact.id, Contact.email, Contact.gender, Contact.organisation_id,
             Contact.stakeholder_type_id, Organisation.name.label("organisation_name"),
+            Organisation.stakeholder_type_id.label("organisation_type_id"),
             Contact.tags, *(getattr(Contact, name) for name in _TEXT_FIELDS)]
 
 
@@ -482,7 +509,10 @@ def preview(parsed: ParsedFile, mapping: dict, on_existing: str = "update",
         organisation = row.values["organisation"]
         if organisation and organisation.lower() != (contact.organisation_name or "").lower():
             differences.append(labels["organisation"])
-        if row.type_id is not None and row.type_id != contact.stakeholder_type_id:
+        # the type the contact shows, its organisation's when it has none of its own, is
+        # what the directory's export writes
+        if row.type_id is not None and row.type_id != (
+                contact.stakeholder_type_id or contact.organisation_type_id):
             differences.append(labels["stakeholder_type"])
         if _new_tags(contact.tags, row.tags):
             differences.append(labels["tags"])
@@ -492,6 +522,17 @@ def preview(parsed: ParsedFile, mapping: dict, on_existing: str = "update",
             row.action = "skip"
             row.changes.append(no_changes)
     return Preview(rows, parsed.encoding, parsed.delimiter, mapping)
+
+
+def _own_type(row: Row, old: sa.Row, organisation_id: int | None) -> int | None:
+    """The type an updated contact has of its own: the file's, unless the file names the
+    type it has through its organisation (as the directory's export does), which leaves it
+    without one, following its organisation."""
+    if row.type_id is None or (
+            old.stakeholder_type_id is None and organisation_id == old.organisation_id
+            and row.type_id == old.organisation_type_id):
+        return old.stakeholder_type_id
+    return row.type_id
 
 
 def _new_tags(current: list[str] | None, tags: list[str]) -> list[str]:
@@ -566,8 +607,7 @@ def apply(result: Preview) -> dict[str, int]:
             "id": old.id, **merged,
             "gender": old.gender if row.gender in (None, Gender.UNDISCLOSED) else row.gender,
             "organisation_id": organisation_id,
-            "stakeholder_type_id": old.stakeholder_type_id if row.type_id is None
-            else row.type_id,
+            "stakeholder_type_id": _own_type(row, old, organisation_id),
             "search_text": search_key(merged["name"], row.email, organisation_name or ""),
             "updated_at": now,
         }

@@ -262,13 +262,23 @@ EXPORT_COLUMNS = ["name", "email", "gender", "organisation", "stakeholder_type",
                   "oblast", "municipality", "position", "language", "phone", "tags"]
 
 
+def export_headers() -> list[str]:
+    """The columns' names in the organizer's language; the importer knows them in each."""
+    from consult.directory.importer import FIELD_LABELS
+
+    return [str(FIELD_LABELS[column]) for column in EXPORT_COLUMNS]
+
+
 def export_rows(filters: ContactFilters):
+    """Genders and stakeholder types as the organizer reads them; the importer reads them
+    back (types by their name in any language)."""
+    genders = {gender: str(label) for gender, label in GENDER_LABELS.items()}
     for contact in db.session.scalars(contacts_query(filters)):
         kind = contact.stakeholder_type
         yield [
-            contact.name, contact.email or "", contact.gender.value,
+            contact.name, contact.email or "", genders[contact.gender],
             contact.organisation.name if contact.organisation else "",
-            kind.code if kind else "", contact.region, contact.oblast, contact.municipality,
+            kind.label() if kind else "", contact.region, contact.oblast, contact.municipality,
             contact.position, contact.language, contact.phone, ", ".join(contact.tags or []),
         ]
 
@@ -316,7 +326,7 @@ def export_csv(filters: ContactFilters) -> bytes:
     """UTF-8 with a byte order mark, so Excel opens Cyrillic correctly; importable again."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(EXPORT_COLUMNS)
+    writer.writerow(export_headers())
     writer.writerows([spreadsheet_safe(cell) for cell in row] for row in export_rows(filters))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
@@ -327,7 +337,7 @@ def export_xlsx(filters: ContactFilters) -> bytes:
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("contacts")
-    sheet.append(EXPORT_COLUMNS)
+    sheet.append(export_headers())
     for row in export_rows(filters):
         sheet.append(text_row(sheet, row))
     buffer = io.BytesIO()

@@ -164,16 +164,16 @@ def test_xlsx_export_has_the_csv_columns_and_the_current_filters(client, auth, d
     rows = [[cell or "" for cell in row] for row in sheet.iter_rows(values_only=True)]
     csv_rows = list(csv.reader(io.StringIO(
         client.get("/manage/directory/export.csv?tag=роми").data.decode("utf-8-sig"))))
-    assert rows[0] == csv_rows[0] and rows[0][-1] == "tags"
+    assert rows[0] == csv_rows[0] and rows[0][-1] == "Tags"
     assert len(rows) == 3  # the header and the two tagged contacts
     by_email = {row[1]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
     maria = by_email["maria.g@lom.example.bg"]
-    assert (maria["name"], maria["organisation"], maria["stakeholder_type"], maria["tags"]) \
-        == ("Мария Георгиева", "Община Лом", "municipality", "роми, здраве")
+    assert (maria["Name"], maria["Organisation"], maria["Stakeholder type"], maria["Tags"]) \
+        == ("Мария Георгиева", "Община Лом", "Municipality", "роми, здраве")
     ivan = by_email["ivan@example.bg"]
     # text cells, never formulas: no apostrophe needed (the CSV has one, see below)
-    assert ivan["name"] == '=HYPERLINK("http://evil.example","Иван")'
-    assert ivan["position"] == "=1+1"  # control characters gone
+    assert ivan["Name"] == '=HYPERLINK("http://evil.example","Иван")'
+    assert ivan["Position"] == "=1+1"  # control characters gone
     assert {cell.data_type for row in sheet.iter_rows() for cell in row
             if cell.value is not None} == {"s"}
     csv_ivan = next(row for row in csv_rows if row[1] == "ivan@example.bg")
@@ -188,7 +188,7 @@ def test_export_links_carry_the_filters(client, auth, db):
     assert "archived=False" not in page
     csv_text = client.get("/manage/directory/export.csv").data.decode("utf-8-sig")
     header, row = csv_text.strip().splitlines()
-    assert header.endswith(",phone,tags") and row.endswith(",роми")
+    assert header.endswith(",Phone,Tags") and row.endswith(",роми")
 
 
 def test_archived_contacts_are_marked_when_shown(client, auth, db):

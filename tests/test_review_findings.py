@@ -174,3 +174,51 @@ def test_every_page_names_an_icon_that_exists(client):
     icon = client.get(href)
     assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
     assert b"<svg" in icon.data
+
+
+def test_the_registered_already_page_names_only_meetings_the_public_may_see(client, app, db):
+    """/meetings/<id>/registered-already is public and takes any meeting's number: it named
+    meetings kept from the public (unpublished series, internal working group), whose own
+    page is "not found". Only the visitor whose form just led there sees which meeting."""
+    from tests.factories import make_group
+
+    hidden = make_meeting(make_series(published=False), status=MeetingStatus.PUBLISHED,
+                          day="2030-05-04", title={"bg": "Тайна среща"})
+    internal = make_meeting(group=make_group(public=False), status=MeetingStatus.PUBLISHED,
+                            day="2030-05-05", title={"mk": "Интерна средба"},
+                            main_language="mk")
+    for meeting, title in ((hidden, "Тайна среща"), (internal, "Интерна средба")):
+        assert client.get(f"/meetings/{meeting.id}").status_code == 404
+        page = client.get(f"/meetings/{meeting.id}/registered-already?lang=en")
+        assert page.status_code == 200
+        text = page.get_data(as_text=True)
+        assert title not in text and "2030" not in text
+        assert "Please look in your mailbox" in text
+    # a public meeting is named, as before
+    public = make_meeting(make_series(published=True), status=MeetingStatus.PUBLISHED,
+                          title={"bg": "Открита среща"})
+    assert "Открита среща" in client.get(
+        f"/meetings/{public.id}/registered-already").get_data(as_text=True)
+
+
+def test_an_invitee_sent_to_the_registered_already_page_still_sees_the_meeting(
+        client, app, db, smtp_server):
+    """The invitation form of a meeting kept from the public leads there too: whoever used
+    that form sees the meeting, a stranger with the number does not."""
+    from consult.invitations.models import Invitation
+
+    meeting = make_meeting(make_series(published=False), status=MeetingStatus.PUBLISHED,
+                           day="2030-05-04", title={"bg": "Среща по покана"})
+    invitation = Invitation(meeting_id=meeting.id, name="Ана", email="ana@example.bg",
+                            mail_key="k-ana")
+    db.session.add(invitation)
+    db.session.commit()
+    url = f"/i/{invitation.token}/register"
+    fields = {"name": "Ана", "email": "ana@example.bg", "gender": "female", "consent": "y"}
+    assert post_form(client, url, fields).status_code == 302
+    again = post_form(client, url, fields)
+    assert again.headers["Location"].endswith(f"/meetings/{meeting.id}/registered-already")
+    assert "Среща по покана" in client.get(again.headers["Location"]).get_data(as_text=True)
+    stranger = app.test_client()
+    assert "Среща по покана" not in stranger.get(
+        f"/meetings/{meeting.id}/registered-already").get_data(as_text=True)

@@ -11,6 +11,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -155,8 +156,7 @@ def _registration_form(meeting: Meeting, invitation: Invitation | None):
                 # that address only, never to whoever typed it into the form
                 services.send_status_mail_again(outcome.registration)
                 db.session.commit()
-                return redirect(url_for("registrations.registered_already",
-                                        meeting_id=meeting.id))
+                return _to_registered_already(meeting)
             registration = outcome.registration
             # read before the commit expires them
             token, email = registration.token, registration.email
@@ -164,8 +164,7 @@ def _registration_form(meeting: Meeting, invitation: Invitation | None):
             if outcome.revived and not (invitation is not None and invitation.went_to(email)):
                 # an earlier registration of this address, taken up again: its link went to
                 # the address (in the status mail), as for one still active
-                return redirect(url_for("registrations.registered_already",
-                                        meeting_id=meeting.id))
+                return _to_registered_already(meeting)
             return redirect(url_for("registrations.done", token=token))
     status = 409 if refused and request.method == "POST" else 200
     return private_response(render_template(
@@ -238,18 +237,33 @@ def done(token):
         meeting_public=_publicly_visible(registration.meeting)))
 
 
+# the meeting whose form this browser was last sent to "registered already" from
+REGISTERED_ALREADY = "registered_already"
+
+
+def _to_registered_already(meeting: Meeting):
+    session[REGISTERED_ALREADY] = meeting.id
+    return redirect(url_for("registrations.registered_already", meeting_id=meeting.id))
+
+
 @bp.route("/meetings/<int:meeting_id>/registered-already")
 @public
 def registered_already(meeting_id):
     """After a registration with an address registered already: the link went to that
-    address; this page names neither."""
-    # also after an invitation's form, whose meeting may be kept from the public
+    address; this page names neither.
+
+    Anyone may open it with any meeting's number: it names the meeting only where the
+    public may see it, to its managers, or to the browser whose form led here (an
+    invitation's form, whose meeting may be kept from the public)."""
     meeting = db.get_or_404(Meeting, meeting_id, options=[lazyload(Meeting.agenda)])
     if meeting.status is MeetingStatus.DRAFT:
         abort(404)
+    meeting_public = _publicly_visible(meeting)
+    named = meeting_public or _is_manager(meeting) or \
+        session.get(REGISTERED_ALREADY) == meeting.id
     return private_response(render_template(
-        "registrations/registered_already.html", meeting=meeting,
-        meeting_public=_publicly_visible(meeting)))
+        "registrations/registered_already.html", meeting=meeting if named else None,
+        meeting_public=meeting_public))
 
 
 @bp.route("/r/<token>")

@@ -222,3 +222,50 @@ def test_an_invitee_sent_to_the_registered_already_page_still_sees_the_meeting(
     stranger = app.test_client()
     assert "Среща по покана" not in stranger.get(
         f"/meetings/{meeting.id}/registered-already").get_data(as_text=True)
+
+
+def test_the_directory_and_audiences_filter_only_by_groups_one_manages(client, auth, db):
+    """A contact's page shows an organizer only the seats in the groups they manage ("how
+    many, never what"); the group filter of the directory, its exports and the invitation
+    audience listed the members of any group, an internal one included."""
+    from datetime import date
+
+    from tests.factories import make_contact, make_member
+
+    owner = make_user(email="owner@example.mk")
+    internal = make_group(managers=[owner], public=False, name={"en": "Closed group"})
+    make_member(internal, make_contact("Тајна Членка", email="member@example.mk"),
+                starts_on=date(2020, 1, 1))
+    make_contact("Друг Контакт", email="other@example.mk")
+    intruder = make_user(email="intruder@example.bg")
+    meeting = make_meeting(make_series(managers=[intruder]), status=MeetingStatus.PUBLISHED,
+                           day="2030-05-04")
+    auth.login("intruder@example.bg")
+    for url in (f"/manage/directory/?group={internal.id}",
+                f"/manage/directory/export.csv?group={internal.id}",
+                f"/manage/directory/export.xlsx?group={internal.id}",
+                f"/manage/meetings/{meeting.id}/invite?group={internal.id}"):
+        response = client.get(url)
+        assert response.status_code == 403, url
+    # nor is the group offered in the filters
+    for url in ("/manage/directory/?lang=en", f"/manage/meetings/{meeting.id}/invite?lang=en"):
+        page = client.get(url).get_data(as_text=True)
+        assert "Closed group" not in page, url
+    # nor can invitations be sent to its members
+    token = csrf_token(client, f"/manage/meetings/{meeting.id}/invite")
+    assert client.post(f"/manage/meetings/{meeting.id}/invite?group={internal.id}",
+                       data={"csrf_token": token}).status_code == 403
+    from consult.invitations.models import Invitation
+
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Invitation)) == 0
+    # the group's managers and administrators filter by it as before
+    auth.logout()
+    auth.login("owner@example.mk")
+    page = client.get(f"/manage/directory/?group={internal.id}&lang=en").get_data(as_text=True)
+    assert "Тајна Членка" in page and "Друг Контакт" not in page and "Closed group" in page
+    make_user("admin", email="admin@example.mk")
+    auth.logout()
+    auth.login("admin@example.mk")
+    csv = client.get(f"/manage/directory/export.csv?group={internal.id}").get_data(
+        as_text=True)
+    assert "Тајна Членка" in csv and "Друг Контакт" not in csv

@@ -148,8 +148,29 @@ def stakeholder_types() -> list[StakeholderType]:
         sa.select(StakeholderType).order_by(StakeholderType.position, StakeholderType.code)))
 
 
-def working_groups() -> list[WorkingGroup]:
-    groups = db.session.scalars(sa.select(WorkingGroup)).all()
+def filterable_groups(user):
+    """SELECT of the working groups whose members ``user`` may list with a group filter (the
+    directory, its exports, invitation audiences): every group for an administrator, else
+    those they manage. A group's seats are its managers' to see, as on a contact's page."""
+    from consult.groups.models import group_managers
+
+    query = sa.select(WorkingGroup)
+    if not user.is_admin:
+        query = query.join(group_managers).where(group_managers.c.user_id == user.id)
+    return query
+
+
+def may_filter_by_group(user, group_id: int | None) -> bool:
+    """Whether ``user`` may list the members of this group (no group: yes)."""
+    if group_id is None:
+        return True
+    return db.session.scalar(filterable_groups(user).where(WorkingGroup.id == group_id)
+                             .with_only_columns(WorkingGroup.id)) is not None
+
+
+def working_groups(user) -> list[WorkingGroup]:
+    """The groups offered in a group filter (see ``filterable_groups``), by name."""
+    groups = db.session.scalars(filterable_groups(user)).all()
     return sorted(groups, key=lambda group: group.text("name").casefold())
 
 

@@ -34,13 +34,17 @@ def directory_is_for_organizers():
 
 def _filters() -> services.ContactFilters:
     args = request.args
-    return services.ContactFilters(
+    filters = services.ContactFilters(
         q=args.get("q", "").strip()[:200], type=args.get("type", ""),
         region=args.get("region", ""), language=args.get("language", ""),
         archived=args.get("archived") == "1", tag=args.get("tag", "").strip()[:200],
         group=args.get("group", ""), organisation=args.get("organisation", ""),
         municipality=args.get("municipality", ""),
     )
+    # the members of a group another organizer manages are not for this one to list
+    if not services.may_filter_by_group(current_user, services.parse_id(filters.group)):
+        abort(403)
+    return filters
 
 
 @bp.route("/")
@@ -54,7 +58,8 @@ def contacts():
     return render_template("directory/contacts.html", page=page, filters=filters,
                            types=services.stakeholder_types(), regions=services.regions(),
                            municipalities=services.municipalities(), tags=services.all_tags(),
-                           groups=services.working_groups(), organisation=organisation,
+                           groups=services.working_groups(current_user),
+                           organisation=organisation,
                            total=total)
 
 

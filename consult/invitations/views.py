@@ -19,12 +19,17 @@ from flask_login import current_user
 
 from consult.auth.services import can_manage
 from consult.directory.models import Contact, Organisation
-from consult.directory.services import regions, stakeholder_types
+from consult.directory.services import (
+    may_filter_by_group,
+    parse_id,
+    regions,
+    stakeholder_types,
+    working_groups,
+)
 from consult.events.manage import require_manager
 from consult.events.models import Meeting, MeetingStatus, Series
 from consult.extensions import csrf, db
 from consult.forms import ConfirmForm, paginate
-from consult.groups.models import WorkingGroup
 from consult.i18n import CONTENT_LANGUAGES, language_switched, prefer_language
 from consult.invitations import services
 from consult.invitations.forms import ReminderForm, SendForm
@@ -52,7 +57,10 @@ PER_PAGE = 50
 
 def _audience_from_request() -> services.Audience:
     args = request.args
-    group = args.get("group", "")
+    group = parse_id(args.get("group", ""))
+    # the members of a group another organizer manages are not for this one to list
+    if not may_filter_by_group(current_user, group):
+        abort(403)
     try:
         max_delegates = min(max(int(args.get("max_delegates", 2)), 1), 20)
     except ValueError:
@@ -61,7 +69,7 @@ def _audience_from_request() -> services.Audience:
         types=[code for code in args.getlist("type") if code][:20],
         region=args.get("region", "")[:120], municipality=args.get("municipality", "")[:120],
         language=args.get("language", "") if args.get("language") in CONTENT_LANGUAGES else "",
-        tag=args.get("tag", "")[:60], group=int(group) if group.isdigit() else None,
+        tag=args.get("tag", "")[:60], group=group,
         q=args.get("q", "").strip()[:200],
         exclude={int(x) for x in args.getlist("exclude") if x.isdigit()},
         organisations=args.get("kind") == "organisations", max_delegates=max_delegates,
@@ -130,7 +138,7 @@ def invite(meeting_id=None, series_id=None):
         meetings=meetings, audience=audience, page=page, total=page.total, already=already,
         excluded=excluded,
         types=stakeholder_types(), regions=regions(), form=form,
-        groups=db.session.scalars(sa.select(WorkingGroup).order_by(WorkingGroup.id)).all(),
+        groups=working_groups(current_user),
         preview=preview, preview_language=preview_language, mail_languages=CONTENT_LANGUAGES,
         candidates=[m for m in (series.meetings if series else []) if _invitable(m)],
     )

@@ -104,8 +104,13 @@ def test_tag_filter_matches_whole_tags_only(client, auth, db):
 # --- filters ----------------------------------------------------------------------------------
 
 def test_group_filter_lists_members_on_the_day(client, auth, db):
+    from consult.auth.models import User
+
     organizer(auth)
-    group = make_group(name={"en": "Health working group", "mk": "Работна група за здравство"})
+    maria = db.session.scalar(sa.select(User).where(User.email == "maria@example.bg"))
+    # the members of the groups she manages (another's: tests/test_review_findings.py)
+    group = make_group(managers=[maria],
+                       name={"en": "Health working group", "mk": "Работна група за здравство"})
     other_group = make_group(name={"en": "Education group"})
     today = date(2021, 3, 1)
     current = make_contact("Ана")

@@ -18,7 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms import StringField, TextAreaField
+from wtforms import BooleanField, StringField, TextAreaField, ValidationError
 
 from consult.attendance.models import Attendance
 from consult.directory.models import Gender
@@ -211,12 +211,26 @@ def reject(registration_id):
                            meeting=registration.meeting)
 
 
+class TypedInRegistrationForm(RegistrationForm):
+    """The registration form as the organizer fills it in for someone: the agreement is
+    the person's, not the organizer's."""
+    consent = BooleanField(_l("The person agrees to the processing of their data as "
+                              "described above."))
+    publish_consent = BooleanField(_l("Their name and organisation may appear in the "
+                                      "published list of participants."))
+
+    def validate_consent(self, field):
+        if not field.data:
+            raise ValidationError(_l("A registration needs the person's agreement: tick "
+                                     "this once they have given it."))
+
+
 @bp.route("/meetings/<int:meeting_id>/registrations/new", methods=["GET", "POST"])
 def add(meeting_id):
     """A registration taken by phone or on paper: the organizer types it in."""
 
     meeting = require_manager(db.get_or_404(Meeting, meeting_id))
-    form = RegistrationForm()
+    form = TypedInRegistrationForm()
     form.stakeholder_type.choices = stakeholder_type_choices()
     refused = None
     if form.validate_on_submit():

@@ -110,6 +110,17 @@ def test_added_by_hand_and_mailed_as_a_filtered_group(client, auth, db, smtp_ser
     form = client.get(f"/manage/meetings/{meeting.id}/registrations/new").get_data(as_text=True)
     for name in ("organisations", "places"):
         assert f'list="{name}"' in form and f'<datalist id="{name}">' in form
+    # the organizer speaks for the person, not in the first person
+    english = client.get(f"/manage/meetings/{meeting.id}/registrations/new?lang=en").get_data(
+        as_text=True)
+    assert "The person agrees to the processing of their data" in english
+    assert "I agree to the processing" not in english and "My name" not in english
+    assert "<blockquote>I agree that the organizers process" in english  # what they agree to
+    assert "Add the registration</button>" in english
+    refused = post_form(client, f"/manage/meetings/{meeting.id}/registrations/new?lang=en", {
+        "name": "Елена Стојановска", "email": "elena@example.mk", "gender": "female"})
+    assert "A registration needs the person's agreement" in refused.get_data(as_text=True)
+    assert 'value="Елена Стојановска"' in refused.get_data(as_text=True)
     response = post_form(client, f"/manage/meetings/{meeting.id}/registrations/new", {
         "name": "Елена Стојановска", "email": "elena@example.mk", "gender": "female",
         "consent": "y", "locale": "mk"})

@@ -198,7 +198,7 @@ def register_template_helpers(app: Flask) -> None:
         MEETING_TYPE_LABELS,
         REGISTRATION_MODE_LABELS,
     )
-    from consult.i18n import current_language, greeting, localized
+    from consult.i18n import CONTENT_LANGUAGES, current_language, greeting, localized
     from consult.invitations.models import INVITATION_STATUS_LABELS, InvitationStatus
     from consult.mail.models import STATUS_LABELS
     from consult.registrations.models import QUESTION_KIND_LABELS, REGISTRATION_STATUS_LABELS
@@ -221,6 +221,8 @@ def register_template_helpers(app: Flask) -> None:
         greeting=greeting,
         localized=localized,
         languages=lambda: app.config["LANGUAGES"],
+        # a language by its own name ("Shqip"), which its speakers find in any page's language
+        language_name=lambda code: CONTENT_LANGUAGES.get(code, (code or "").upper()),
     )
     display.register(app)
     # the first non-empty text of a per-language mapping

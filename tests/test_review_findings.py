@@ -269,3 +269,20 @@ def test_the_directory_and_audiences_filter_only_by_groups_one_manages(client, a
     csv = client.get(f"/manage/directory/export.csv?group={internal.id}").get_data(
         as_text=True)
     assert "Тајна Членка" in csv and "Друг Контакт" not in csv
+
+
+def test_every_secondary_or_danger_button_is_a_button_first():
+    """``button-secondary`` and ``button-danger`` only restyle ``.button``: alone, they left
+    a bare, tiny system button (the personal page's "Send it to …")."""
+    import re
+    from pathlib import Path
+
+    templates = Path(__file__).parent.parent / "templates"
+    found = 0
+    for path in templates.rglob("*.html"):
+        for classes in re.findall(r'class="([^"]*)"', path.read_text(encoding="utf-8")):
+            names = re.sub(r"{%.*?%}", " ", classes).split()
+            if {"button-secondary", "button-danger"} & set(names):
+                found += 1
+                assert "button" in names, (path.name, classes)
+    assert found > 20

@@ -301,8 +301,9 @@ def cancel(token):
         flash(_("Your registration is cancelled. A confirmation is on its way by e-mail."),
               "success")
         return redirect(url_for("registrations.manage", token=token))
-    return private_response(render_template("registrations/cancel.html", registration=registration,
-                                    meeting=registration.meeting, form=form))
+    return private_response(render_template(
+        "registrations/cancel.html", registration=registration, meeting=registration.meeting,
+        form=form, next_in_line=services.next_in_line(registration) is not None))
 
 
 @bp.route("/r/<token>/meeting.ics")
@@ -429,9 +430,10 @@ def send_my_data(token):
 @limit_posts(public_form_limit)
 def register_series(slug):
     """One form for several meetings of a series: each gets its own seat decision."""
+    from wtforms.validators import DataRequired
+
     from consult.events.forms import MultiCheckboxField
     from consult.events.models import Series
-    from consult.forms import required
     from consult.registrations.models import Question
 
     series = db.first_or_404(sa.select(Series).where(Series.slug == slug,
@@ -444,7 +446,8 @@ def register_series(slug):
         Question.meeting_id.in_([m.id for m in candidates]), Question.required.is_(True))))
 
     class SeriesForm(RegistrationForm):
-        meetings = MultiCheckboxField(_("Meetings"), validators=[required()],
+        meetings = MultiCheckboxField(_("Meetings"), validators=[DataRequired(
+            message=_("Choose at least one meeting."))],
                                       choices=select_choices(
             (str(m.id), f"{m.display_title} — {meeting_when(m)}") for m in candidates
             if m.id not in with_questions))

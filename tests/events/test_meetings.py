@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -212,6 +213,11 @@ def test_moving_a_published_meeting_records_and_mails_the_change(client, auth, d
     [change] = db.session.scalars(sa.select(MeetingChange)).all()
     assert change.kind == "moved,place"
     assert change.changed_by_id == organizer.id
+    # the organizer reads when it changed in the meeting's own time
+    local = change.created_at.astimezone(ZoneInfo("Europe/Sofia"))
+    offset = f"{local:%z}"
+    page = client.get(f"/manage/meetings/{meeting.id}/?lang=en").get_data(as_text=True)
+    assert f"{local:%H:%M} (UTC{offset[:3]}:{offset[3:]}) — " in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 1
     deliver_pending()
     [mail] = smtp_server.to("elena@example.bg")
@@ -267,10 +273,13 @@ def test_public_meeting_page_in_bulgarian(client, db):
                          implementing_body={"bg": "Секретариат на НССЕИВ"})
     meeting = make_meeting(series, status=MeetingStatus.PUBLISHED, format="hybrid",
                            venue="Пловдив", online_url="https://meet.example.org/secret",
+                           languages=["bg", "sq"],
                            agenda=[AgendaItem(position=1, title={"bg": "Откриване",
                                                                   "en": "Opening"})])
     page = client.get(f"/meetings/{meeting.id}?lang=bg").get_data(as_text=True)
     assert "Откриване" in page
+    # languages by their own names, each marked as such
+    assert '<span lang="bg">Български</span>, <span lang="sq">Shqip</span>' in page
     assert "10:00–13:00" in page
     assert "UTC+02:00" in page
     assert "Източноевропейско стандартно време" in page  # November: standard, not summer time

@@ -66,6 +66,23 @@ def test_reminders_go_once_to_registered_and_unanswered(app, db, runner, smtp_se
     assert unanswered["List-Unsubscribe"] and not registered["List-Unsubscribe"]
 
 
+def test_the_dashboard_says_when_the_reminder_went_in_the_meetings_time(app, db, client,
+                                                                        auth):
+    from zoneinfo import ZoneInfo
+
+    meeting = setup_meeting(db, days_ahead=2, remind_unanswered=True)
+    invite_and_register_one(db, meeting)
+    send_reminders()
+    db.session.commit()
+    auth.login(meeting.series.managers[0].email)
+    page = client.get(f"/manage/meetings/{meeting.id}/invitations?lang=en").get_data(
+        as_text=True)
+    local = meeting.reminder_sent_at.astimezone(ZoneInfo(meeting.timezone))
+    offset = f"{local:%z}"
+    assert f"{local:%H:%M} (UTC{offset[:3]}:{offset[3:]})." in page
+    assert " UTC." not in page
+
+
 def test_no_reminder_before_it_is_due_or_to_the_unanswered_unless_chosen(app, db, runner):
     meeting = setup_meeting(db, days_ahead=10, remind_unanswered=False)
     invite_and_register_one(db, meeting)

@@ -130,6 +130,10 @@ def test_several_meetings_of_a_series_in_one_form(client, db, smtp_server):
     register(client, first, "Боян", "boyan@example.bg")  # takes the only seat of the first
     page = client.get("/series/team2/register?lang=en").get_data(as_text=True)
     assert page.count('name="meetings"') == 2  # the invitation-only one is not offered
+    none_chosen = post_form(client, "/series/team2/register?lang=en", {
+        "name": "Ана", "email": "ana@example.bg", "gender": "female", "consent": "y"})
+    assert 'id="meetings-error"' in none_chosen.get_data(as_text=True)
+    assert "Choose at least one meeting." in none_chosen.get_data(as_text=True)
     response = post_form(client, "/series/team2/register?lang=en", {
         "meetings": [str(first.id), str(second.id)], "name": "Ана", "email": "ana@example.bg",
         "gender": "female", "consent": "y"})
@@ -484,3 +488,27 @@ def test_a_meeting_kept_from_the_public_takes_no_registration_through_the_public
     manager = hidden_series.series.managers[0]
     auth.login(manager.email)
     assert client.get(f"/meetings/{hidden_series.id}/register").status_code == 200
+
+
+def test_the_cancel_page_says_where_the_seat_goes(client, db):
+    """The seat goes to the next on the waiting list only where someone waits; someone on
+    the list gives up no seat."""
+    meeting = open_meeting(capacity=1)
+    for name, address in (("Ана", "ana@example.bg"), ("Боян", "boyan@example.bg")):
+        register(client, meeting, name, address)
+    ana, boyan = (db.session.scalar(sa.select(Registration).where(
+        Registration.email == address)) for address in ("ana@example.bg", "boyan@example.bg"))
+    assert boyan.status is RegistrationStatus.WAITLISTED
+
+    def page(registration):
+        return client.get(f"/r/{registration.token}/cancel?lang=en").get_data(as_text=True)
+
+    assert "goes to the next person on the waiting list" in page(ana)
+    assert "You leave the waiting list." in page(boyan)
+    assert "next person" not in page(boyan)
+    other = open_meeting()
+    register(client, other, "Вера", "vera@example.bg")
+    vera = db.session.scalar(sa.select(Registration).where(
+        Registration.meeting_id == other.id))
+    assert "Your seat becomes free for someone else." in page(vera)
+    assert "waiting list" not in page(vera)

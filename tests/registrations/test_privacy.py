@@ -71,6 +71,12 @@ def test_participant_sees_changes_and_downloads_their_data(client, db):
     page = client.get(f"/r/{ana.token}/edit").get_data(as_text=True)
     assert 'list="organisations"' in page
     assert '<datalist id="organisations"><option value="Община Сливен">' in page
+    # what the page cannot change, and whom to ask
+    meeting.series.reply_to = "sekretariat@example.bg"
+    db.session.commit()
+    page = client.get(f"/r/{ana.token}/edit?lang=en").get_data(as_text=True)
+    assert "gender, type of organisation and region are counted" in page
+    assert 'href="mailto:sekretariat@example.bg"' in page
     post_form(client, f"/r/{ana.token}/edit", {"name": "Ана Стоянова-Петрова",
                                                "organisation": "НПО Заедно",
                                                "publish_consent": "y"})

@@ -1,6 +1,7 @@
 // Switching language on a form keeps what was typed: the form is sent back with the chosen
 // language (field "switch_language"); the server neither checks nor saves it and shows the
-// same form, as typed, in that language. Without JavaScript the switcher is a plain link.
+// same form, as typed, in that language. Without JavaScript the form carries buttons of its
+// own that do the same (templates/_language_buttons.html).
 (function () {
   "use strict";
   var form = document.querySelector("form[data-keeps-input]");

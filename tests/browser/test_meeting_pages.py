@@ -129,6 +129,39 @@ def test_switching_language_on_the_registration_form_keeps_what_was_typed(page, 
     screenshot(page, "register-switched-to-bg")
 
 
+def test_without_javascript_the_form_switches_language_as_typed_too(browser, live_server,
+                                                                     db):
+    """The header's links would lose what was typed; the form's own buttons keep it, after
+    its submit button, so that Enter still registers."""
+    _, meeting = team2(db)
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server}/meetings/{meeting.id}/register?lang=en")
+        page.fill("#name", "Ана Петрова")
+        page.fill("#organisation", "Община Варна")
+        page.check("#consent")
+        page.click(".language-buttons button[lang=sq]")
+        page.wait_for_load_state()
+        assert page.get_attribute("html", "lang") == "sq"
+        assert page.url.endswith("lang=sq")
+        assert page.input_value("#name") == "Ана Петрова"
+        assert page.input_value("#organisation") == "Община Варна"
+        assert page.is_checked("#consent")
+        assert page.locator(".error-summary, .field-error").count() == 0
+        # (axe needs JavaScript: the buttons are plain buttons named in their language)
+        assert page.locator(".language-buttons button[lang=bg]").inner_text() == "Български"
+        screenshot(page, "register-switched-to-sq-without-javascript")
+        # Enter in a field sends the form itself (its errors, here), not a language button
+        page.fill("#email", "ana@example")
+        page.press("#email", "Enter")
+        page.wait_for_load_state()
+        assert page.get_attribute("html", "lang") == "sq"
+        assert page.locator("#email-error").count() == 1
+    finally:
+        context.close()
+
+
 def test_door_counts_follow_what_the_other_phone_did(browser, live_server, db):
     from playwright.sync_api import expect
 

@@ -327,7 +327,8 @@ class DocumentEditForm(BaseForm):
 
 
 class LogoForm(BaseForm):
-    file = FileField(_l("Logo (PNG or JPEG)"))
+    # shown beside the document form, whose file field is "file": a label finds one id
+    file = FileField(_l("Logo (PNG or JPEG)"), id="logo-file")
     alt_text = StringField(
         _l("What the logo says or shows"),
         validators=[required(), max_length(200)], filters=[strip],

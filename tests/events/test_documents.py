@@ -195,7 +195,7 @@ def test_series_logos_with_alt_text(client, auth, db):
 
     refused = add_logo("eu.png", PDF, "Съфинансирано от ЕС")
     assert refused.status_code == 400
-    assert 'id="file-error"' in refused.get_data(as_text=True)
+    assert 'id="logo-file-error"' in refused.get_data(as_text=True)
     assert 'value="Съфинансирано от ЕС"' in refused.get_data(as_text=True)
     no_alt = add_logo("eu.png", PNG, "")
     assert 'id="alt_text-error"' in no_alt.get_data(as_text=True)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from consult.db import utcnow
-from consult.events.models import Meeting, MeetingStatus
+from consult.events.models import Meeting, MeetingFormat, MeetingStatus
 from consult.extensions import db
 from consult.invitations.models import Invitation, Response
 from consult.invitations.services import (
@@ -40,7 +40,8 @@ def _queue(meeting: Meeting, email: str, name: str, locale: str, context: dict,
     message = queue_mail(
         to=email, to_name=name, locale=locale, template="reminder",
         subject=lambda: SUBJECT % {"title": meeting.display_title},
-        context={"meeting": meeting, "name": name, "gender": gender, **context},
+        context={"meeting": meeting, "name": name, "gender": gender,
+                 "online": meeting.format is not MeetingFormat.IN_PERSON, **context},
         dedupe_key=key, topic="invitations.reminder", sender=sender_for(meeting.series),
         reply_to=meeting.series.reply_to if meeting.series and meeting.series.reply_to
         else None,

@@ -9,7 +9,7 @@ from flask import current_app
 
 from consult.db import utcnow
 from consult.directory.models import Contact
-from consult.events.models import MeetingStatus
+from consult.events.models import MeetingFormat, MeetingStatus
 from consult.invitations import services
 from consult.invitations.reminders import send_reminders
 from consult.mail.models import OutboxMessage
@@ -18,12 +18,12 @@ from consult.registrations import services as registrations
 from tests.factories import make_meeting, make_series, make_user
 
 
-def setup_meeting(db, days_ahead: int, remind_unanswered: bool):
+def setup_meeting(db, days_ahead: int, remind_unanswered: bool, **fields):
     series = make_series(managers=[make_user()], published=True)
     start = utcnow() + timedelta(days=days_ahead)
     meeting = make_meeting(series, day=start.date().isoformat(), start="10:00", end="12:00",
                            status=MeetingStatus.PUBLISHED, reminder_days=3,
-                           remind_unanswered=remind_unanswered)
+                           remind_unanswered=remind_unanswered, **fields)
     db.session.add_all([
         Contact(name="Иван Петров", email="ivan@example.bg", language="bg", tags=["r"]),
         Contact(name="Ана Стоянова", email="ana@example.bg", language="bg", tags=["r"]),
@@ -89,3 +89,25 @@ def test_no_reminder_before_it_is_due_or_to_the_unanswered_unless_chosen(app, db
     assert send_reminders() == 0
     assert send_reminders(now=utcnow() + timedelta(days=8)) == 1  # registered only
     assert [m.recipient for m in reminders(db)] == ["ivan@example.bg"]
+
+
+def test_the_reminder_of_a_hybrid_meeting_gives_the_registered_its_online_link(
+        app, db, smtp_server):
+    """The reminder is the mail people open just before the meeting: like the confirmation,
+    it gives those registered the online link; the invited who have not answered get none
+    (the link is for the registered only)."""
+    meeting = setup_meeting(db, days_ahead=2, remind_unanswered=True,
+                            format=MeetingFormat.HYBRID, venue="Општина Тетово",
+                            online_url="https://meet.example.org/tetovo-42")
+    invite_and_register_one(db, meeting)
+    assert send_reminders() == 2
+    smtp_server.clear()
+    deliver_pending()
+    [registered] = smtp_server.to("ivan@example.bg")
+    [unanswered] = smtp_server.to("ana@example.bg")
+    text = registered.get_body(("plain",)).get_content()
+    assert "Връзка за онлайн участие: https://meet.example.org/tetovo-42" in text
+    assert '<a href="https://meet.example.org/tetovo-42">' in registered.get_body(
+        ("html",)).get_content()
+    for part in ("plain", "html"):
+        assert "meet.example.org" not in unanswered.get_body((part,)).get_content()

@@ -86,6 +86,8 @@ class Recipient:
     locale: str
     calendar_sequence: int = 0  # added to the meeting's in their calendar messages
     seated: bool = True  # False: waiting list or awaiting approval, no calendar entry
+    gender: str | None = None  # the salutation's form (see consult.i18n.greeting)
+    link: str = ""  # their personal page (a registration's /r/…), where they see and change it
 
 
 # Registrations plug in here: each provider returns the people to tell about a meeting change.

@@ -70,11 +70,20 @@ def _seats_taken(meeting: Meeting) -> int:
 
 
 def _registered_people(meeting: Meeting):
+    """Everyone registered who will come or may (seat, waiting list, awaiting approval),
+    with what their mails use: salutation and personal link, as the confirmation has them."""
+    from flask import url_for
+
     rows = db.session.execute(sa.select(
         Registration.email, Registration.name, Registration.locale,
         Registration.calendar_sequence, Registration.status == RegistrationStatus.CONFIRMED,
+        Registration.gender, Registration.token,
     ).where(Registration.meeting_id == meeting.id, Registration.status.in_(ACTIVE_STATUSES)))
-    return [events.Recipient(*row) for row in rows]
+    return [events.Recipient(
+        email, name, locale, sequence, seated,
+        gender=gender.value if gender else None,
+        link=url_for("registrations.manage", token=token, _external=True))
+        for email, name, locale, sequence, seated, gender, token in rows]
 
 
 def install_hooks() -> None:

@@ -512,3 +512,56 @@ def test_the_cancel_page_says_where_the_seat_goes(client, db):
         Registration.meeting_id == other.id))
     assert "Your seat becomes free for someone else." in page(vera)
     assert "waiting list" not in page(vera)
+
+
+def test_change_and_cancellation_mails_greet_link_and_credit_like_the_confirmation(
+        app, db, smtp_server):
+    """The registered hear of a change and of the cancellation as the confirmation speaks to
+    them: greeted as their language addresses a woman or a man, with their own link (not
+    only the meeting's public page) and with the series' funder block."""
+    from datetime import timedelta
+
+    from consult.events.services import apply_meeting_changes, cancel
+
+    series = make_series(managers=[make_user()], published=True, project_code="RSWG-2027",
+                         funder={"mk": "Европска унија", "sq": "Bashkimi Evropian"},
+                         disclaimer={"mk": "Средбата ја финансира ЕУ.",
+                                     "sq": "Takimi financohet nga BE."})
+    meeting = make_meeting(series, day="2027-05-04", status=MeetingStatus.PUBLISHED,
+                           venue="Тетово")
+    people = (("Ана Стојановска", "ana@example.mk", "female", "mk"),
+              ("Besnik Hoxha", "besnik@example.al", "male", "sq"))
+    tokens = {}
+    for name, address, gender, language in people:
+        response = post_form(app.test_client(),
+                             f"/meetings/{meeting.id}/register?lang={language}",
+                             {"name": name, "email": address, "gender": gender,
+                              "consent": "y"})
+        tokens[address] = response.headers["Location"].split("/r/")[1].split("/")[0]
+    deliver_pending()
+    smtp_server.clear()
+    apply_meeting_changes(meeting, {"starts_at": meeting.starts_at + timedelta(hours=1),
+                                    "ends_at": meeting.ends_at + timedelta(hours=1)}, None)
+    cancel(meeting, "", None)
+    db.session.commit()
+    deliver_pending()
+    for (_name, address, _gender, _language), greeting, funder, disclaimer in zip(people, (
+            "Почитувана Ана Стојановска,", "I nderuar Besnik Hoxha,"),
+            ("Европска унија", "Bashkimi Evropian"),
+            ("Средбата ја финансира ЕУ.", "Takimi financohet nga BE."), strict=True):
+        changed, cancelled = smtp_server.to(address)
+        for mail in (changed, cancelled):
+            text = mail.get_body(("plain",)).get_content()
+            html = mail.get_body(("html",)).get_content()
+            assert text.startswith(greeting), text
+            assert f"<p>{greeting}</p>" in html
+            assert f"/r/{tokens[address]}" in text and f"/r/{tokens[address]}" in html
+            assert funder in text and "RSWG-2027" in text and disclaimer in text
+            assert funder in html and disclaimer in html
+    # a meeting that is off leaves nothing to change or cancel: the link says what it is
+    changed, cancelled = smtp_server.to("ana@example.mk")
+    offer = "Видете, променете или откажете ја Вашата пријава"
+    assert offer in changed.get_body(("plain",)).get_content()
+    assert offer not in cancelled.get_body(("plain",)).get_content()
+    assert f"Вашата пријава: http://localhost/r/{tokens['ana@example.mk']}" in \
+        cancelled.get_body(("plain",)).get_content()

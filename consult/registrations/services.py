@@ -297,6 +297,29 @@ def by_token(token: str) -> Registration | None:
     return db.session.scalar(sa.select(Registration).where(Registration.token == token))
 
 
+def register_again_url(registration: Registration, external: bool = False) -> str | None:
+    """Where someone whose registration is cancelled can register again, while the meeting
+    takes registrations: through their invitation, else the public form of a meeting open
+    to the public. None for anyone else (refused people are not offered it)."""
+    from flask import url_for
+
+    from consult.events.views import _publicly_visible
+
+    meeting = registration.meeting
+    if registration.status is not RegistrationStatus.CANCELLED or \
+            registration.anonymised_at is not None or \
+            events.registration_state(meeting) not in (events.RegistrationState.OPEN,
+                                                       events.RegistrationState.FULL):
+        return None
+    if registration.invitation is not None:
+        return url_for("registrations.register_invited", token=registration.invitation.token,
+                       _external=external)
+    if meeting.registration_mode is not RegistrationMode.INVITATION and \
+            _publicly_visible(meeting):
+        return url_for("registrations.register", meeting_id=meeting.id, _external=external)
+    return None
+
+
 SUBJECTS = {
     RegistrationStatus.CONFIRMED: _l("Registered: %(title)s"),
     RegistrationStatus.WAITLISTED: _l("Waiting list: %(title)s"),
@@ -451,7 +474,9 @@ def prepare_status_mail(registration_id: int, status: str, promoted: bool = Fals
         template="registration_status",
         context={"registration": registration, "meeting": meeting, "promoted": promoted,
                  "status": status.value, "had_seat": had_seat,
-                 "online": meeting.format is not MeetingFormat.IN_PERSON},
+                 "online": meeting.format is not MeetingFormat.IN_PERSON,
+                 "register_again": register_again_url(registration, external=True)
+                 if status is RegistrationStatus.CANCELLED else None},
         attachments=attachments,
     )
 

@@ -273,16 +273,8 @@ def manage(token):
 
     registration = _registration_or_404(token)
     meeting = registration.meeting
-    again = None  # where someone who cancelled can register again, while they can
-    if registration.status is RegistrationStatus.CANCELLED and \
-            registration.anonymised_at is None and \
-            events.registration_state(meeting) in (events.RegistrationState.OPEN,
-                                                   events.RegistrationState.FULL):
-        if registration.invitation is not None:
-            again = url_for("registrations.register_invited", token=registration.invitation.token)
-        elif meeting.registration_mode is not RegistrationMode.INVITATION and \
-                _publicly_visible(meeting):
-            again = url_for("registrations.register", meeting_id=meeting.id)
+    # where someone who cancelled can register again, while they can
+    again = services.register_again_url(registration)
     return private_response(render_template(
         "registrations/manage.html", registration=registration, meeting=meeting,
         confirm=ConfirmForm(), attended=attendance_of(registration) is not None,

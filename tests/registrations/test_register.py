@@ -565,3 +565,56 @@ def test_change_and_cancellation_mails_greet_link_and_credit_like_the_confirmati
     assert offer not in cancelled.get_body(("plain",)).get_content()
     assert f"Вашата пријава: http://localhost/r/{tokens['ana@example.mk']}" in \
         cancelled.get_body(("plain",)).get_content()
+
+
+def test_the_cancellation_confirmation_offers_to_register_again_only_while_one_can(
+        app, db, smtp_server):
+    """After cancelling there is nothing left to see, change or cancel: the confirmation
+    offers to register again while the meeting takes registrations, else nothing."""
+    from datetime import timedelta
+
+    from consult.db import utcnow
+
+    meeting = open_meeting()
+    closing = open_meeting()
+    tokens = {}
+    for target, address in ((meeting, "ana@example.mk"), (closing, "boyan@example.mk")):
+        response = post_form(app.test_client(), f"/meetings/{target.id}/register?lang=en", {
+            "name": "Ана", "email": address, "gender": "female", "consent": "y"})
+        tokens[address] = response.headers["Location"].split("/r/")[1].split("/")[0]
+    closing.registration_closes_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    for token in tokens.values():
+        assert post_form(app.test_client(), f"/r/{token}/cancel", {}).status_code == 302
+    deliver_pending()
+    _confirmation, cancelled = smtp_server.to("ana@example.mk")
+    text = cancelled.get_body(("plain",)).get_content()
+    html = cancelled.get_body(("html",)).get_content()
+    assert "Your registration is cancelled." in text
+    assert "See, change or cancel" not in text and "See, change or cancel" not in html
+    assert f"/r/{tokens['ana@example.mk']}" not in text
+    assert f"Register again: http://localhost/meetings/{meeting.id}/register" in text
+    assert f'<a href="http://localhost/meetings/{meeting.id}/register">Register again</a>' in html
+    _confirmation, cancelled = smtp_server.to("boyan@example.mk")
+    text = cancelled.get_body(("plain",)).get_content()
+    html = cancelled.get_body(("html",)).get_content()
+    assert "Your registration is cancelled." in text
+    assert "See, change or cancel" not in text and "See, change or cancel" not in html
+    assert "Register again" not in text and "Register again" not in html
+
+
+def test_the_meeting_cancelled_mail_says_so_once(app, db, smtp_server):
+    from consult.events.services import cancel
+
+    meeting = open_meeting()
+    post_form(app.test_client(), f"/meetings/{meeting.id}/register?lang=en", {
+        "name": "Ана", "email": "ana@example.mk", "gender": "female", "consent": "y"})
+    cancel(meeting, "The venue is closed.", None)
+    db.session.commit()
+    deliver_pending()
+    _confirmation, cancelled = smtp_server.to("ana@example.mk")
+    for part in ("plain", "html"):
+        body = cancelled.get_body((part,)).get_content()
+        assert "The meeting you registered for is cancelled:" in body
+        assert "The meeting is cancelled." not in body
+        assert "The venue is closed." in body

@@ -347,8 +347,8 @@ def edit_meeting(meeting_id):
         kinds = services.apply_meeting_changes(meeting, values, current_user)
         db.session.commit()
         if kinds:
-            flash(_("The meeting is saved. Everyone registered will receive the change."),
-                  "success")
+            flash(_("The meeting is saved. Everyone registered, and everyone invited who "
+                    "has not answered, will receive the change."), "success")
         else:
             flash(_("The meeting is saved."), "success")
         if shifted:

@@ -87,7 +87,14 @@ class Recipient:
     calendar_sequence: int = 0  # added to the meeting's in their calendar messages
     seated: bool = True  # False: waiting list or awaiting approval, no calendar entry
     gender: str | None = None  # the salutation's form (see consult.i18n.greeting)
-    link: str = ""  # their personal page (a registration's /r/…), where they see and change it
+    # their personal page: a registration's (/r/…) to see and change it, or, for someone
+    # invited, the invitation's (/i/…) to register or decline
+    link: str = ""
+    # invited, not registered: their calendar may hold the invitation's published entry
+    # (METHOD:PUBLISH, no attendee, no online link), which the change mail replaces
+    invited: bool = False
+    cancellation_only: bool = False  # hears that the meeting is off, not of other changes
+    unsubscribe_url: str = ""  # invitations' mails carry one
 
 
 # Registrations plug in here: each provider returns the people to tell about a meeting change.
@@ -173,23 +180,43 @@ def record_change(meeting: Meeting, kinds: list[ChangeKind], by: User | None) ->
     return change
 
 
-def notify_meeting_changed(meeting: Meeting, kinds: list[ChangeKind], change: MeetingChange):
-    """Queue, in this transaction, the update mail for every registrant, with the new .ics
-    for those with a seat: a calendar entry (REQUEST, or CANCEL when the meeting is off)
-    would put the meeting into the calendar of someone waiting for a seat, or undo the
-    CANCEL they had when they lost it."""
+def _calendar_update(meeting: Meeting, person: Recipient, cancelled: bool):
+    """The .ics that brings ``person``'s calendar up to date, or None when it holds nothing
+    of ours. The registered with a seat have a REQUEST naming them (their SEQUENCE raised
+    by their own messages): a REQUEST or CANCEL like it. The invited have the invitation's
+    PUBLISH: the same published entry, whose higher SEQUENCE replaces it under the same UID
+    (a REQUEST would ask them to accept a meeting they have not registered for), or a
+    CANCEL of that UID. Nobody else gets one: an entry would put the meeting into the
+    calendar of someone waiting for a seat, or undo the CANCEL they had when they lost it."""
     from consult.events.calendar import build_calendar
-    from consult.mail.services import Attachment, queue_mail
+    from consult.mail.services import Attachment
+
+    if person.invited:
+        method = "CANCEL" if cancelled else "PUBLISH"
+        body = build_calendar([meeting], method=method, locale=person.locale)
+    elif person.seated:
+        method = "CANCEL" if cancelled else "REQUEST"
+        body = build_calendar([meeting], method=method, include_online_link=True,
+                              attendee=(person.email, person.name), locale=person.locale,
+                              sequence_offset=person.calendar_sequence)
+    else:
+        return None
+    return Attachment("meeting.ics", f"text/calendar; method={method}", body)
+
+
+def notify_meeting_changed(meeting: Meeting, kinds: list[ChangeKind], change: MeetingChange):
+    """Queue, in this transaction, the update mail for everyone registered and everyone
+    invited who may hold the meeting in their calendar (see ``_calendar_update``), once per
+    change and address."""
+    from consult.invitations.services import sender_for, unsubscribe_headers
+    from consult.mail.services import queue_mail
 
     cancelled = ChangeKind.CANCELLED in kinds
-    method = "CANCEL" if cancelled else "REQUEST"
     subject_text = (_l("Cancelled: %(title)s") if cancelled else _l("Changed: %(title)s"))
     for person in meeting_recipients(meeting):
-        attachments = [Attachment("meeting.ics", f"text/calendar; method={method}",
-                                  build_calendar(
-            [meeting], method=method, include_online_link=True,
-            attendee=(person.email, person.name), locale=person.locale,
-            sequence_offset=person.calendar_sequence))] if person.seated else []
+        if person.cancellation_only and not cancelled:
+            continue
+        attachment = _calendar_update(meeting, person, cancelled)
         queue_mail(
             to=person.email,
             to_name=person.name,
@@ -197,10 +224,17 @@ def notify_meeting_changed(meeting: Meeting, kinds: list[ChangeKind], change: Me
             template="meeting_changed",
             subject=lambda text=subject_text: text % {"title": meeting.display_title},
             context={"meeting": meeting, "kinds": kinds, "labels": CHANGE_LABELS,
-                     "person": person, "cancelled": cancelled},
-            attachments=attachments,
+                     "person": person, "cancelled": cancelled,
+                     "calendar_attached": attachment is not None},
+            attachments=[attachment] if attachment is not None else [],
             dedupe_key=f"meeting-change:{meeting.id}:{change.sequence}:{person.email.lower()}",
             topic="events.meeting_changed",
+            # from whom the invitation and the confirmation came
+            sender=sender_for(meeting.series),
+            reply_to=meeting.series.reply_to if meeting.series and meeting.series.reply_to
+            else None,
+            headers=unsubscribe_headers(person.unsubscribe_url) if person.unsubscribe_url
+            else None,
         )
 
 

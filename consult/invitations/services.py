@@ -539,6 +539,43 @@ def registration_cancelled(invitation: Invitation, still_registered: int) -> Non
         invitation.responded_at = utcnow()
 
 
+def invited_people(meeting: Meeting) -> list:
+    """The invited who may hold the meeting in their calendar and are not registered through
+    their invitation: its mail (with the .ics) went out, or is on its way and goes before
+    the change mail (the worker sends in order), and neither they nor their organisation
+    unsubscribed. A sending paused or stopped, or a mail refused, left nothing in anyone's
+    calendar. Those who have not answered hear of every change and of the cancellation;
+    those who declined, or registered and then cancelled, only of the cancellation: a
+    CANCEL of an entry they may have kept is harmless, while an update would put back
+    into their calendar a meeting they said they would not attend. The open invitations
+    come first, so an address invited twice hears as the open one."""
+    from consult.events.services import Recipient
+
+    rows = db.session.execute(
+        sa.select(Invitation.email, Invitation.name, Invitation.locale, Invitation.token,
+                  Invitation.response, Invitation.contact_id, Invitation.organisation_id,
+                  Contact.gender)
+        .join(OutboxMessage, OutboxMessage.dedupe_key == Invitation.mail_key)
+        .outerjoin(Contact, Contact.id == Invitation.contact_id)
+        .outerjoin(Organisation, Organisation.id == Invitation.organisation_id)
+        .where(Invitation.meeting_id == meeting.id,
+               Invitation.response != Response.REGISTERED,
+               OutboxMessage.status.in_(
+                   (OutboxStatus.SENT, OutboxStatus.SENDING, OutboxStatus.PENDING)),
+               Contact.unsubscribed_at.is_(None), Organisation.unsubscribed_at.is_(None))
+        .order_by(sa.case((Invitation.response == Response.NONE, 0), else_=1), Invitation.id))
+    people = []
+    for email, name, locale, token, response, contact_id, organisation_id, gender in rows:
+        kind, ident = ("o", organisation_id) if organisation_id else ("c", contact_id)
+        people.append(Recipient(
+            email, name, locale, seated=False, gender=gender.value if gender else None,
+            link=url_for("invitations.respond", token=token, _external=True), invited=True,
+            cancellation_only=response is not Response.NONE,
+            unsubscribe_url=url_for("invitations.unsubscribe_page",
+                                    token=unsubscribe_token(kind, ident), _external=True)))
+    return people
+
+
 def group_by_locale(invitations) -> dict[str, list]:
     grouped = defaultdict(list)
     for invitation in invitations:

@@ -21,6 +21,7 @@ from consult.extensions import db
 from consult.i18n import CONTENT_LANGUAGES
 from consult.invitations.models import Invitation
 from consult.invitations.services import (
+    invited_people,
     registered_through,
     registration_cancelled,
     sender_for,
@@ -87,11 +88,13 @@ def _registered_people(meeting: Meeting):
 
 
 def install_hooks() -> None:
-    """Tell the meetings package who holds seats and who hears about changes."""
+    """Tell the meetings package who holds seats and who hears about changes: the
+    registered, then the invited (first come first: someone both hears as registered)."""
     if _seats_taken not in events.SEATS_TAKEN:
         events.SEATS_TAKEN.append(_seats_taken)
-    if _registered_people not in events.RECIPIENT_PROVIDERS:
-        events.RECIPIENT_PROVIDERS.append(_registered_people)
+    for provider in (_registered_people, invited_people):
+        if provider not in events.RECIPIENT_PROVIDERS:
+            events.RECIPIENT_PROVIDERS.append(provider)
 
 
 class RegistrationRefused(Exception):

@@ -475,7 +475,8 @@ def send_conclusions(meeting: Meeting, document: Document, by: User | None, note
             topic="groups.conclusions", sender=sender_for(series),
             reply_to=series.reply_to if series is not None and series.reply_to else None,
         )
-        message.batch = send.mail_batch
+        if message is not None:
+            message.batch = send.mail_batch
     return send
 
 

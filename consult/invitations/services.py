@@ -38,7 +38,7 @@ from consult.invitations.models import (
     new_token,
 )
 from consult.mail.models import OutboxAttachment, OutboxMessage, OutboxStatus
-from consult.mail.services import display_name_safe, header_safe
+from consult.mail.services import display_name_safe, header_safe, undeliverable
 
 # --- audiences --------------------------------------------------------------------------
 
@@ -286,13 +286,13 @@ def _recipients(audience: Audience, meetings: list[Meeting]) -> list[_Recipient]
             audience_query(audience).with_only_columns(
                 Organisation.id, Organisation.email, Organisation.name))
         return [_Recipient("o", ident, email.lower(), name, mail_language("", meetings))
-                for ident, email, name in rows]
+                for ident, email, name in rows if not undeliverable(email)]
     rows = db.session.execute(
         audience_query(audience).with_only_columns(
             Contact.id, Contact.email, Contact.name, Contact.language, Contact.gender))
     return [_Recipient("c", ident, email, name, mail_language(language, meetings),
                        gender.value if gender is not None else None)
-            for ident, email, name, language, gender in rows]
+            for ident, email, name, language, gender in rows if not undeliverable(email)]
 
 
 def create_batch(meetings: list[Meeting], audience: Audience, by: User | None,

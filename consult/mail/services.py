@@ -3,6 +3,9 @@
 `queue_mail` only adds rows to the current session: the caller commits them together with
 whatever caused the mail, so a rolled-back action never sends and a committed one always does.
 
+Neither queues anything to an address that cannot receive mail (``undeliverable``: the
+".invalid" placeholders of walk-ins and anonymised people); both then return None.
+
 `queue_prepared_later` writes the same row without its body: a registered *preparer* (e.g.
 the registration confirmation with its calendar entry and QR code) fills it in the mail
 worker just before sending. A public form then answers in the time of its database work,
@@ -37,6 +40,12 @@ _ADDRESS_SYNTAX = re.compile(r'[<>"\\]+')
 def display_name_safe(value: str) -> str:
     """A person's name for a To: header: no characters that mean address syntax there."""
     return _ADDRESS_SYNTAX.sub("", header_safe(value)).strip()
+
+
+def undeliverable(address: str) -> bool:
+    """An address no mail can reach: a placeholder ending in ".invalid" (RFC 2606), such as a
+    walk-in's without an address or an anonymised person's. Nothing is queued to one."""
+    return (address or "").strip().rstrip(".").lower().endswith(".invalid")
 
 
 @dataclass(frozen=True)
@@ -74,12 +83,15 @@ def queue_mail(
     sender: str | None = None,
     reply_to: str | None = None,
     headers: dict | None = None,
-) -> OutboxMessage:
+) -> OutboxMessage | None:
     """Render ``mail/<template>.txt`` and ``.html`` in ``locale`` and add the message.
 
     ``subject`` is a lazy gettext string (or a callable) evaluated in the recipient's locale.
-    With a ``dedupe_key`` already queued, the existing message is returned instead.
+    With a ``dedupe_key`` already queued, the existing message is returned instead; to an
+    undeliverable address nothing is queued, and None is returned.
     """
+    if undeliverable(to):
+        return None
     if dedupe_key is not None:
         existing = db.session.scalar(
             sa.select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)
@@ -153,14 +165,17 @@ def queue_prepared_later(
     topic: str = "",
     sender: str | None = None,
     reply_to: str | None = None,
-) -> OutboxMessage:
+) -> OutboxMessage | None:
     """Add a message whose body ``PREPARERS[preparer](**args)`` makes when it is sent.
 
     ``args`` must be JSON (ids, flags): the preparer reads everything else then. The
-    subject is written now, so the outbox lists it from the start.
+    subject is written now, so the outbox lists it from the start. To an undeliverable
+    address nothing is queued, and None is returned.
     """
     if preparer not in PREPARERS:
         raise KeyError(f"no mail preparer named {preparer!r}")
+    if undeliverable(to):
+        return None
     with force_locale(locale):
         rendered_subject = str(subject() if callable(subject) else subject)
     message = OutboxMessage(

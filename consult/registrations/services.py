@@ -400,7 +400,7 @@ def qr_png(code, scale: int = 6, border: int = 4) -> bytes:
 
 
 def send_status_mail(registration: Registration, promoted: bool = False,
-                     had_seat: bool = False) -> OutboxMessage:
+                     had_seat: bool = False) -> OutboxMessage | None:
     """Queue the mail that tells the person where they stand; the worker prepares it (see
     ``prepare_status_mail``), so registering costs the database work only."""
     meeting = registration.meeting
@@ -437,7 +437,10 @@ def send_status_mail_again(registration: Registration) -> bool:
     key = f"status-again:{registration.id}:{window:%Y%m%d%H%M}"
     if db.session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)):
         return False
-    send_status_mail(registration).dedupe_key = key
+    message = send_status_mail(registration)
+    if message is None:  # an address that cannot receive mail
+        return False
+    message.dedupe_key = key
     return True
 
 

@@ -200,3 +200,38 @@ def test_documents_naming_people_become_internal(empty_database_url):
         db.session.remove()
         db.engine.dispose()
     assert runner.invoke(args=["db", "downgrade", "8a4f2c9e6b1d"]).exit_code == 0
+
+
+def test_walk_ins_get_their_meetings_language(empty_database_url):
+    """93d7fcc3bc7e: walk-ins were stored as writing English, which nobody chose; those of a
+    meeting held in Bulgarian, Macedonian or Albanian get its language. Anyone else keeps
+    theirs."""
+    from consult.attendance.services import WALK_IN_CONSENT
+    from consult.registrations.models import Registration
+    from tests.factories import make_meeting
+
+    app = make_app(empty_database_url)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "b7d3e9a1c5f2"]).exit_code == 0
+    with app.app_context():
+        macedonian = make_meeting(main_language="mk")
+        english = make_meeting(main_language="en", day="2020-11-03")
+        for meeting, email, locale, consent in (
+                (macedonian, "walk-in@example.mk", "en", WALK_IN_CONSENT),
+                (macedonian, "chose@example.mk", "sq", WALK_IN_CONSENT),
+                (macedonian, "registered@example.mk", "en", "I agree that the organizers…"),
+                (english, "walk-in@example.org", "en", WALK_IN_CONSENT)):
+            db.session.add(Registration(meeting_id=meeting.id, name="Лице", email=email,
+                                        locale=locale, consent_text=consent))
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert dict(db.session.execute(sa.select(Registration.email, Registration.locale))
+                    .all()) == {"walk-in@example.mk": "mk", "chose@example.mk": "sq",
+                                "registered@example.mk": "en", "walk-in@example.org": "en"}
+        db.session.remove()
+        db.engine.dispose()
+    assert runner.invoke(args=["db", "downgrade", "b7d3e9a1c5f2"]).exit_code == 0

@@ -67,6 +67,15 @@ def undo(registration: Registration) -> None:
         db.session.flush()
 
 
+def walk_in_language(meeting: Meeting) -> str:
+    """The language a walk-in's mails are in unless the organizer chose another: the
+    meeting's main language, which the people in its room speak (English only where the
+    meeting is held in it, or in a language mail is not written in)."""
+    from consult.i18n import CONTENT_LANGUAGES
+
+    return meeting.main_language if meeting.main_language in CONTENT_LANGUAGES else "en"
+
+
 def walk_in(meeting: Meeting, data: dict, by: User | None
             ) -> tuple[Registration, RegistrationStatus | None]:
     """Someone who did not register: the registration and the attendance in one step.
@@ -85,7 +94,7 @@ def walk_in(meeting: Meeting, data: dict, by: User | None
         registration.gender = data.get("gender") or Gender.UNDISCLOSED
         registration.organisation_name = data.get("organisation_name", "")
         registration.stakeholder_type_id = data.get("stakeholder_type_id")
-        registration.locale = data.get("locale", "en")
+        registration.locale = data.get("locale") or walk_in_language(meeting)
         registration.consent_text = WALK_IN_CONSENT
         registration.consent_version = CONSENT_VERSION
         registration.status = RegistrationStatus.CONFIRMED

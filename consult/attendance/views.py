@@ -59,6 +59,9 @@ class WalkInForm(BaseForm):
     stakeholder_type = SelectField(_l("Type of organisation"), choices=[], default="")
     email = StringField(_l("E-mail (optional)"),
                         validators=[Optional(), email(), max_length(254)], filters=[strip])
+    # the meeting's main language unless the organizer picks another: the mails about the
+    # meeting (changes, reminders, the certificate) go in it
+    language = SelectField(_l("Language of the mails"), choices=[])
     # shown when someone of that name is on the list already
     namesake = BooleanField(_l("This is another person with the same name"))
 
@@ -179,11 +182,23 @@ def checkin_by_code(token):
                            confirm=ConfirmForm())
 
 
+def _language_choices(meeting: Meeting) -> list[tuple[str, str]]:
+    """The languages mail is written in, the meeting's own first (its main language, then
+    the others it is held in): at a Macedonian/Albanian meeting both are at the top."""
+    from consult.i18n import CONTENT_LANGUAGES
+
+    own = [meeting.main_language, *(meeting.languages or [])]
+    order = {code: own.index(code) if code in own else len(own) for code in CONTENT_LANGUAGES}
+    return [(code, CONTENT_LANGUAGES[code]) for code in sorted(CONTENT_LANGUAGES, key=order.get)]
+
+
 @bp.route("/meetings/<int:meeting_id>/walk-in", methods=["GET", "POST"])
 def walk_in(meeting_id):
     meeting = _meeting(meeting_id)
-    form = WalkInForm()
+    language = services.walk_in_language(meeting)
+    form = WalkInForm(language=language)  # what an old page or a script that omits it gets
     form.stakeholder_type.choices = stakeholder_type_choices()
+    form.language.choices = _language_choices(meeting)
     if request.method == "POST" and (refused := _cancelled(meeting)) is not None:
         return refused
     if form.validate_on_submit():
@@ -201,6 +216,7 @@ def walk_in(meeting_id):
                 "gender": Gender(form.gender.data) if form.gender.data else Gender.UNDISCLOSED,
                 "organisation_name": form.organisation.data or "",
                 "stakeholder_type_id": int(kind) if kind and kind.isdigit() else None,
+                "locale": form.language.data,
             }, current_user)
             db.session.commit()
             if known:

@@ -360,3 +360,51 @@ def test_a_walk_in_with_a_registered_address_is_told_whose_registration_it_is(cl
     assert "Ana S." not in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 3
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 1
+
+
+def test_a_walk_in_hears_in_the_meetings_language_or_the_one_chosen(client, auth, db):
+    """At a Macedonian/Albanian meeting a walk-in's mails went in English: the door's form
+    had no language. It offers one now, the meeting's main language chosen, its languages
+    first; a page that does not send it (an old one) gets the main language too."""
+    import re
+
+    from consult.directory.models import Contact
+    from consult.mail.models import OutboxMessage
+
+    organizer = make_user(email="door@example.mk")
+    series = make_series(managers=[organizer], published=True, main_language="mk")
+    meeting = make_meeting(series, day="2027-04-06", status=MeetingStatus.PUBLISHED,
+                           main_language="mk", languages=["mk", "sq"])
+    auth.login("door@example.mk")
+    url = f"/manage/meetings/{meeting.id}/walk-in"
+    page = client.get(url).get_data(as_text=True)
+    select = page[page.index('<select id="language"'):]
+    select = select[:select.index("</select>")]
+    assert re.findall(r'value="(\w+)"', select) == ["mk", "sq", "bg", "en"]
+    assert re.search(r'<option selected value="mk">', select)
+    for name, email, language in (("Благица Стојанова", "blagica@example.mk", "mk"),
+                                  ("Arben Xhaferi", "arben@example.mk", "sq"),
+                                  ("Стари Образец", "old-page@example.mk", None)):
+        data = {"name": name, "email": email}
+        if language:
+            data["language"] = language
+        assert post_form(client, url, data).status_code == 302
+    locales = dict(db.session.execute(sa.select(Registration.email, Registration.locale)).all())
+    assert locales == {"blagica@example.mk": "mk", "arben@example.mk": "sq",
+                       "old-page@example.mk": "mk"}
+    # the directory learns it too, for the next invitation
+    assert db.session.scalar(sa.select(Contact.language).where(
+        Contact.email == "arben@example.mk")) == "sq"
+    # and what they hear about the meeting comes in it
+    arben = registration(db, "arben@example.mk")
+    registrations.cancel(arben, by_participant=False)
+    db.session.commit()
+    mail = db.session.scalar(sa.select(OutboxMessage).where(
+        OutboxMessage.recipient == "arben@example.mk"))
+    assert mail.locale == "sq" and mail.subject.startswith("Regjistrimi u anulua: ")
+    # a meeting held in a language mail is not written in: English
+    other = make_meeting(series, day="2027-04-07", status=MeetingStatus.PUBLISHED,
+                         main_language="de")
+    from consult.attendance.services import walk_in_language
+
+    assert walk_in_language(other) == "en"

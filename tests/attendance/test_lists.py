@@ -72,6 +72,8 @@ def test_online_report_reconciles_with_the_room(client, auth, db):
     assert present["georgi@example.bg"].method is CheckInMethod.DOOR  # unchanged
     guest = present["guest@example.org"]
     assert guest.registration.name == "Непознат Гост" and guest.online
+    # added from the report: the meeting's language, not English nobody chose
+    assert guest.registration.locale == meeting.main_language == "bg"
 
 
 def test_report_without_usable_columns_says_so(client, auth, db):

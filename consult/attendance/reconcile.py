@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from consult.attendance.models import Attendance, CheckInMethod
-from consult.attendance.services import check_in, walk_in
+from consult.attendance.services import AskFirst, check_in, walk_in
 from consult.auth.models import User
 from consult.directory.importer import ImportError_, parse
 from consult.events.models import Meeting
@@ -106,15 +106,19 @@ def entries_from_report(data: bytes, filename: str) -> list[Entry]:
 
 
 def match(meeting: Meeting, entries: list[Entry]) -> list[Match]:
+    """A cancelled registration matches by its address only (a namesake's cancelled one is
+    not theirs): the preview then names it with its status, and confirming the preview lets
+    them in, rather than the address coming back as someone "not registered" whom adding
+    as a walk-in would take up again unseen."""
     registrations = db.session.scalars(sa.select(Registration).where(
-        Registration.meeting_id == meeting.id,
-        Registration.status != RegistrationStatus.CANCELLED)).all()
+        Registration.meeting_id == meeting.id)).all()
     present = set(db.session.scalars(sa.select(Attendance.registration_id).where(
         Attendance.meeting_id == meeting.id)))
     by_email = {r.email: r for r in registrations}
     by_name: dict[str, list[Registration]] = {}
     for registration in registrations:
-        by_name.setdefault(_folded(registration.name), []).append(registration)
+        if registration.status is not RegistrationStatus.CANCELLED:
+            by_name.setdefault(_folded(registration.name), []).append(registration)
     matches = []
     for entry in entries:
         registration, kind = by_email.get(entry.email) if entry.email else None, MatchKind.EMAIL
@@ -149,8 +153,13 @@ def apply(meeting: Meeting, matches: list[Match], by: User | None, online: bool,
             check_in(person, by, method, online=online)
             counts["checked_in"] += 1
         elif add_unmatched and item.entry.name:
-            registration, _known = walk_in(meeting, {"name": item.entry.name,
-                                                     "email": item.entry.email}, by)
+            try:
+                registration, _known = walk_in(meeting, {"name": item.entry.name,
+                                                         "email": item.entry.email}, by)
+            except AskFirst:
+                # the address was cancelled since the preview, which did not show it: not
+                # let in unseen (the door list or a new preview does it)
+                continue
             attendance = db.session.scalar(sa.select(Attendance).where(
                 Attendance.registration_id == registration.id))
             attendance.method, attendance.online = method, online

@@ -17,6 +17,25 @@ from consult.registrations.services import CONSENT_VERSION, _find_contact, lock_
 
 WALK_IN_CONSENT = "Registered at the door by an organizer (walk-in)."
 
+# registrations whose person is not expected: checked in only when the organizer says so
+WITHDRAWN = (RegistrationStatus.CANCELLED, RegistrationStatus.REJECTED)
+
+
+class AskFirst(Exception):
+    """Letting this registration's person in is the organizer's decision, taken after the
+    door has shown who they are and what checking them in does (see ``asks_first``)."""
+
+    def __init__(self, registration: Registration):
+        super().__init__(registration.id)
+        self.registration = registration
+
+
+def asks_first(registration: Registration) -> bool:
+    """Whether the door asks before checking this person in: a cancelled or refused
+    registration (the check-in gives them a seat again, beyond the capacity if the meeting
+    is full). The list, the QR code's page and the walk-in form all ask."""
+    return registration.status in WITHDRAWN
+
 
 def attendance_of(registration: Registration) -> Attendance | None:
     return db.session.scalar(
@@ -76,17 +95,24 @@ def walk_in_language(meeting: Meeting) -> str:
     return meeting.main_language if meeting.main_language in CONTENT_LANGUAGES else "en"
 
 
-def walk_in(meeting: Meeting, data: dict, by: User | None
+def walk_in(meeting: Meeting, data: dict, by: User | None, let_in: int | None = None
             ) -> tuple[Registration, RegistrationStatus | None]:
     """Someone who did not register: the registration and the attendance in one step.
     Returns the registration checked in and, where the address was on the list already,
-    the status that registration had (None for a new one)."""
+    the status that registration had (None for a new one).
+
+    An address whose registration the door asks about (``asks_first``) raises AskFirst,
+    with nothing changed (roll back: the meeting is locked), unless ``let_in`` is that
+    registration's id: the organizer saw it and said yes. The check is made under the
+    meeting's lock, so what was asked about is what is let in."""
     lock_meeting(meeting.id)
     email = (data.get("email") or "").strip().lower()
     registration = None
     if email:
         registration = db.session.scalar(sa.select(Registration).where(
             Registration.meeting_id == meeting.id, Registration.email == email))
+    if registration is not None and registration.id != let_in and asks_first(registration):
+        raise AskFirst(registration)
     known = registration.status if registration is not None else None
     if registration is None:
         registration = Registration(meeting=meeting, email=email or _walk_in_address(meeting))

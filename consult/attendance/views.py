@@ -135,10 +135,6 @@ def checkin_counts(meeting_id):
     return response
 
 
-# registrations whose person is not expected: checked in only when the organizer says so
-WITHDRAWN = (RegistrationStatus.CANCELLED, RegistrationStatus.REJECTED)
-
-
 @bp.route("/registrations/<int:registration_id>/checkin", methods=["POST"])
 def toggle_checkin(registration_id):
     registration = _registration(registration_id)
@@ -148,7 +144,7 @@ def toggle_checkin(registration_id):
         if request.form.get("action") == "undo":
             services.undo(registration)
             message = _("%(name)s: check-in undone.", name=registration.name)
-        elif registration.status in WITHDRAWN and request.form.get("anyway") != "1":
+        elif services.asks_first(registration) and request.form.get("anyway") != "1":
             # a cancelled or refused person is let in only when the organizer has seen that
             # (their code's page says so and asks again)
             flash(_("%(name)s's registration was cancelled or not accepted: open their page "
@@ -211,13 +207,23 @@ def walk_in(meeting_id):
                 "If this is someone else, tick the box below.", name=form.name.data))
         else:
             kind = form.stakeholder_type.data
-            registration, known = services.walk_in(meeting, {
-                "name": form.name.data, "email": form.email.data or "",
-                "gender": Gender(form.gender.data) if form.gender.data else Gender.UNDISCLOSED,
-                "organisation_name": form.organisation.data or "",
-                "stakeholder_type_id": int(kind) if kind and kind.isdigit() else None,
-                "locale": form.language.data,
-            }, current_user)
+            let_in = request.form.get("let_in", "")
+            try:
+                registration, known = services.walk_in(meeting, {
+                    "name": form.name.data, "email": form.email.data or "",
+                    "gender": Gender(form.gender.data) if form.gender.data
+                    else Gender.UNDISCLOSED,
+                    "organisation_name": form.organisation.data or "",
+                    "stakeholder_type_id": int(kind) if kind and kind.isdigit() else None,
+                    "locale": form.language.data,
+                }, current_user, let_in=int(let_in) if let_in.isdigit() else None)
+            except services.AskFirst as question:
+                # the address is a cancelled or refused registration's: the page says whose,
+                # what checking them in does, and asks, with everything typed kept
+                db.session.rollback()
+                return render_template("attendance/walk_in.html", meeting=meeting, form=form,
+                                       counts=services.door_counts(meeting),
+                                       ask=question.registration)
             db.session.commit()
             if known:
                 # the address was on the list already: that registration is checked in, as
@@ -230,7 +236,7 @@ def walk_in(meeting_id):
                       "success")
             return redirect(url_for("attendance.walk_in", meeting_id=meeting.id))
     return render_template("attendance/walk_in.html", meeting=meeting, form=form,
-                           counts=services.door_counts(meeting))
+                           counts=services.door_counts(meeting), ask=None)
 
 
 @bp.route("/meetings/<int:meeting_id>/attendance/counts", methods=["GET", "POST"])

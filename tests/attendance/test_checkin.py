@@ -408,3 +408,40 @@ def test_a_walk_in_hears_in_the_meetings_language_or_the_one_chosen(client, auth
     from consult.attendance.services import walk_in_language
 
     assert walk_in_language(other) == "en"
+
+
+def test_a_walk_in_with_a_cancelled_or_refused_address_is_asked_about_first(client, auth,
+                                                                             db):
+    """The address typed for a walk-in is a cancelled (or refused) registration's: the form
+    says whose and what checking them in does, and asks, as their QR code's page does;
+    nothing is written until the organizer says yes, and what was typed stays."""
+    meeting = setup(db, auth)
+    registrations.cancel(registration(db, "ana@example.bg"))
+    registrations.reject(registration(db, "nadezhda@example.bg"), "")
+    db.session.commit()
+    url = f"/manage/meetings/{meeting.id}/walk-in?lang=en"
+    typed = {"name": "Ana S.", "email": "ana@example.bg", "gender": "female",
+             "organisation": "НПО Заедно"}
+    asked = post_form(client, url, typed)
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200
+    assert "ana@example.bg is registered already, as Ана Стоянова. This registration was " \
+        "cancelled. Checking them in gives them a seat again, beyond the capacity if the " \
+        "meeting is full." in page
+    ana = registration(db, "ana@example.bg")
+    assert f'name="let_in" value="{ana.id}"' in page and "Check in anyway" in page
+    assert 'value="Ana S."' in page and 'value="НПО Заедно"' in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 0
+    assert ana.status is RegistrationStatus.CANCELLED
+    # a yes about someone else is no yes about her: the refused one is asked about too
+    page = post_form(client, url, {"name": "Н. Маринова", "email": "nadezhda@example.bg",
+                                   "let_in": str(ana.id)}).get_data(as_text=True)
+    assert "This registration was not accepted." in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 0
+    # the answer: she is in, under her own registration
+    done = post_form(client, url, {**typed, "let_in": str(ana.id)}, follow_redirects=True)
+    assert "ana@example.bg was registered already, as Ана Стоянова (cancelled): checked " \
+        "in." in done.get_data(as_text=True)
+    assert registration(db, "ana@example.bg").status is RegistrationStatus.CONFIRMED
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 3

@@ -158,3 +158,25 @@ def test_confirmation_carries_a_qr_code_for_the_door(app, db, auth, smtp_server)
         for x, dark in enumerate(row):
             pixel = image.getpixel(((x + border) * scale + 2, (y + border) * scale + 2))
             assert (pixel < 128) == bool(dark), (x, y)
+
+
+def test_a_cancelled_address_on_a_list_is_shown_before_it_is_let_in(client, auth, db):
+    """A cancelled person's address on the typed-in sheet was "not registered", and adding
+    the unregistered as walk-ins took her registration up again unseen: the preview names
+    her with her status now, and confirming it lets her in."""
+    from consult.registrations import services as registrations
+
+    meeting = setup(db, auth)
+    registrations.cancel(db.session.scalar(sa.select(Registration).where(
+        Registration.email == "ana@example.bg")))
+    db.session.commit()
+    url = f"/manage/meetings/{meeting.id}/attendance/mark?lang=en"
+    people = "Ana, ana@example.bg\nГеорги Петров"
+    page = post_form(client, url, {"people": people, "action": "preview"}).get_data(
+        as_text=True)
+    assert "Matched: 2. Already checked in: 0. Not matched: 0." in page
+    assert 'Ана Стоянова <span class="badge">cancelled</span>' in page
+    done = post_form(client, url, {"people": people, "action": "apply",
+                                   "add_unmatched": "1"}, follow_redirects=True)
+    assert "Checked in: 2. Added: 0. Already present: 0." in done.get_data(as_text=True)
+    assert set(attendance(db)) == {"ana@example.bg", "georgi@example.bg"}

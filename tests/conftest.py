@@ -226,6 +226,25 @@ def auth(client):
     return AuthActions(client)
 
 
+@pytest.fixture
+def meeting_day(monkeypatch):
+    """``meeting_day(meeting)``: the door's clock reads the morning of the meeting's day where
+    it takes place (``at``, its local time): the door checks people in from that day on,
+    and the tests register them before it, on the real clock."""
+    from datetime import UTC, datetime
+    from datetime import time as clock
+
+    from consult.attendance import services
+
+    def on(meeting, at: str = "09:30"):
+        moment = datetime.combine(meeting.local_start.date(), clock.fromisoformat(at),
+                                  meeting.zone).astimezone(UTC)
+        monkeypatch.setattr(services, "utcnow", lambda: moment)
+        return moment
+
+    return on
+
+
 def wait_for(predicate, timeout=10.0, interval=0.05):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

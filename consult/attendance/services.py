@@ -4,21 +4,27 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 
 from consult.attendance.models import AggregateAttendance, Attendance, CheckInMethod
 from consult.auth.models import User
+from consult.db import utcnow
 from consult.directory.models import Gender, search_conditions
 from consult.events.models import Meeting
 from consult.extensions import db
 from consult.registrations.models import ACTIVE_STATUSES, Registration, RegistrationStatus
-from consult.registrations.services import CONSENT_VERSION, _find_contact, lock_meeting
+from consult.registrations.services import (
+    CONSENT_VERSION,
+    _find_contact,
+    confirmed_count,
+    lock_meeting,
+)
 
 WALK_IN_CONSENT = "Registered at the door by an organizer (walk-in)."
 
-# registrations whose person is not expected: checked in only when the organizer says so
-WITHDRAWN = (RegistrationStatus.CANCELLED, RegistrationStatus.REJECTED)
 
 
 class AskFirst(Exception):
@@ -31,10 +37,38 @@ class AskFirst(Exception):
 
 
 def asks_first(registration: Registration) -> bool:
-    """Whether the door asks before checking this person in: a cancelled or refused
-    registration (the check-in gives them a seat again, beyond the capacity if the meeting
-    is full). The list, the QR code's page and the walk-in form all ask."""
-    return registration.status in WITHDRAWN
+    """Whether the door asks before checking this person in: anyone without a seat (on the
+    waiting list, awaiting approval, cancelled, not accepted) who is not checked in
+    already. The check-in gives them a seat, beyond the capacity if the meeting is full,
+    and that is the organizer's decision, not a tap's: the list, the QR code's page and the
+    walk-in form show who it is and what it does, and ask."""
+    return registration.status is not RegistrationStatus.CONFIRMED \
+        and attendance_of(registration) is None
+
+
+class Seats(NamedTuple):
+    taken: int
+    capacity: int
+
+
+def full(meeting: Meeting) -> Seats | None:
+    """The seats of a meeting that has as many people with a seat as its capacity (or
+    more): whoever the door lets in then goes beyond it. None while seats are free, or
+    for a meeting without a capacity."""
+    if meeting.capacity is None:
+        return None
+    taken = confirmed_count(meeting.id)
+    return Seats(taken, meeting.capacity) if taken >= meeting.capacity else None
+
+
+def too_early(meeting: Meeting, now: datetime | None = None) -> bool:
+    """Whether it is still before the meeting's day, where it takes place (its time zone).
+    Nobody can have come yet, and a check-in then is nearly always a phone open on another
+    meeting of the series: the door refuses it and says when it opens. From the morning of
+    the meeting's day (people come early), and any time after (a sheet typed in later),
+    attendance is recorded."""
+    now = now or utcnow()
+    return now.astimezone(meeting.zone).date() < meeting.local_start.date()
 
 
 def attendance_of(registration: Registration) -> Attendance | None:

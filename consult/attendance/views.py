@@ -97,9 +97,28 @@ def _cancelled(meeting: Meeting):
     refuse to record anything for it (the answer to give, else None)."""
     if meeting.status is not MeetingStatus.CANCELLED:
         return None
+    return _refuse(meeting, str(CANCELLED_NOTE))
+
+
+def _too_early(meeting: Meeting):
+    """Before the meeting's day nobody is checked in (``services.too_early``): the answer to
+    give, else None. Undoing a check-in stays possible."""
+    if not services.too_early(meeting):
+        return None
+    return _refuse(meeting, not_yet_note(meeting))
+
+
+def not_yet_note(meeting: Meeting) -> str:
+    from consult.events.display import meeting_date
+
+    return _("Check-in opens on the day of the meeting, %(date)s.", date=meeting_date(meeting))
+
+
+def _refuse(meeting: Meeting, message: str):
+    """Nothing recorded: said in place to the door list's script, else on the door list."""
     if request.headers.get("X-Requested-With") == "fetch":
-        return jsonify(message=str(CANCELLED_NOTE)), 409
-    flash(str(CANCELLED_NOTE), "error")
+        return jsonify(message=message), 409
+    flash(message, "error")
     return redirect(url_for("attendance.checkin", meeting_id=meeting.id))
 
 
@@ -125,7 +144,8 @@ def checkin(meeting_id):
         return render_template("attendance/_results.html", q=q, rows=rows, namesakes=namesakes,
                                more=more)
     return render_template("attendance/checkin.html", meeting=meeting, q=q, rows=rows,
-                           namesakes=namesakes, more=more, counts=services.door_counts(meeting))
+                           namesakes=namesakes, more=more, counts=services.door_counts(meeting),
+                           too_early=services.too_early(meeting))
 
 
 @bp.route("/meetings/<int:meeting_id>/checkin/counts.json")
@@ -144,13 +164,18 @@ def toggle_checkin(registration_id):
         if request.form.get("action") == "undo":
             services.undo(registration)
             message = _("%(name)s: check-in undone.", name=registration.name)
-        elif services.asks_first(registration) and request.form.get("anyway") != "1":
-            # a cancelled or refused person is let in only when the organizer has seen that
-            # (their code's page says so and asks again)
-            flash(_("%(name)s's registration was cancelled or not accepted: open their page "
-                    "to check them in anyway.", name=registration.name), "error")
-            return redirect(url_for("attendance.checkin_by_code",
-                                    token=registrations.checkin_token(registration)))
+        elif (refused := _too_early(registration.meeting)) is not None:
+            return refused
+        elif request.form.get("anyway") != "1" and services.asks_first(registration):
+            # someone without a seat (waiting list, awaiting approval, cancelled, refused) is
+            # let in only when the organizer has seen who it is and what it does: their
+            # page (the QR code's) says so and asks; then back to the list as it was
+            page = url_for("attendance.checkin_by_code",
+                           token=registrations.checkin_token(registration), via="list",
+                           q=request.form.get("q") or None)
+            if request.headers.get("X-Requested-With") == "fetch":
+                return jsonify(location=page), 409
+            return redirect(page)
         else:
             method = CheckInMethod.QR if request.form.get("method") == "qr" \
                 else CheckInMethod.DOOR
@@ -172,10 +197,17 @@ def checkin_by_code(token):
     if registration is None:
         abort(404)
     require_manager(registration.meeting)
+    meeting = registration.meeting
+    attendance = services.attendance_of(registration)
+    asks = attendance is None and services.asks_first(registration)
     return render_template("attendance/person.html", registration=registration,
-                           meeting=registration.meeting,
-                           attendance=services.attendance_of(registration),
-                           confirm=ConfirmForm())
+                           meeting=meeting, attendance=attendance, confirm=ConfirmForm(),
+                           asks=asks, full=services.full(meeting) if asks else None,
+                           too_early=services.too_early(meeting),
+                           # reached from the door list (a tap that asks first): recorded
+                           # as such, and back to the list as it was
+                           method="door" if request.args.get("via") == "list" else "qr",
+                           q=request.args.get("q", "")[:100])
 
 
 def _language_choices(meeting: Meeting) -> list[tuple[str, str]]:
@@ -195,7 +227,8 @@ def walk_in(meeting_id):
     form = WalkInForm(language=language)  # what an old page or a script that omits it gets
     form.stakeholder_type.choices = stakeholder_type_choices()
     form.language.choices = _language_choices(meeting)
-    if request.method == "POST" and (refused := _cancelled(meeting)) is not None:
+    if request.method == "POST" and ((refused := _cancelled(meeting)) is not None
+                                     or (refused := _too_early(meeting)) is not None):
         return refused
     if form.validate_on_submit():
         if not form.email.data and not form.namesake.data and \
@@ -218,12 +251,13 @@ def walk_in(meeting_id):
                     "locale": form.language.data,
                 }, current_user, let_in=int(let_in) if let_in.isdigit() else None)
             except services.AskFirst as question:
-                # the address is a cancelled or refused registration's: the page says whose,
-                # what checking them in does, and asks, with everything typed kept
+                # the address is the registration of someone without a seat: the page says
+                # whose, what checking them in does, and asks, with everything typed kept
                 db.session.rollback()
                 return render_template("attendance/walk_in.html", meeting=meeting, form=form,
                                        counts=services.door_counts(meeting),
-                                       ask=question.registration)
+                                       ask=question.registration, full=services.full(meeting),
+                                       too_early=False)
             db.session.commit()
             if known:
                 # the address was on the list already: that registration is checked in, as
@@ -236,7 +270,8 @@ def walk_in(meeting_id):
                       "success")
             return redirect(url_for("attendance.walk_in", meeting_id=meeting.id))
     return render_template("attendance/walk_in.html", meeting=meeting, form=form,
-                           counts=services.door_counts(meeting), ask=None)
+                           counts=services.door_counts(meeting), ask=None,
+                           full=services.full(meeting), too_early=services.too_early(meeting))
 
 
 @bp.route("/meetings/<int:meeting_id>/attendance/counts", methods=["GET", "POST"])
@@ -363,7 +398,8 @@ def mark_from_list(meeting_id):
         elif entries:
             matches = reconcile.match(meeting, entries)
             if request.form.get("action") == "apply":
-                if (refused := _cancelled(meeting)) is not None:
+                if (refused := _cancelled(meeting)) is not None \
+                        or (refused := _too_early(meeting)) is not None:
                     return refused
                 counts = reconcile.apply(meeting, matches, current_user, online, add_unmatched)
                 db.session.commit()
@@ -372,4 +408,5 @@ def mark_from_list(meeting_id):
                 return redirect(url_for("attendance.checkin", meeting_id=meeting.id))
     return render_template("attendance/mark.html", meeting=meeting, form=form, text=text,
                            online=online, add_unmatched=add_unmatched, matches=matches,
-                           error=error, kinds=reconcile.MatchKind)
+                           error=error, kinds=reconcile.MatchKind,
+                           too_early=services.too_early(meeting))

@@ -77,14 +77,21 @@
     fetch(form.getAttribute("action"), { method: "POST", body: data, credentials: "same-origin",
                          headers: { "X-Requested-With": "fetch" } })
       .then(signedIn)
-      .then(function (r) { return r === null ? undefined : (r.ok ? r.json() : null); })
+      .then(function (r) {
+        if (r === null) { return undefined; }
+        // 409: nothing was recorded, and the reply says why or where to go
+        return r.ok || r.status === 409 ? r.json() : null;
+      })
       .then(function (reply) {
         if (reply === undefined) { return; }  // on the way to the sign-in page
         if (!reply) { form.submit(); return; }
-        showCounts(reply.counts);
+        // someone without a seat: their page says who it is and asks first
+        if (reply.location) { window.location.assign(reply.location); return; }
         // said aloud and shown ("… is checked in"), and the keyboard stays on that person
         var message = document.getElementById("checkin-message");
         if (message) { message.textContent = reply.message; }
+        if (!reply.counts) { return; }  // refused (a cancelled meeting, before its day)
+        showCounts(reply.counts);
         var person = (form.getAttribute("action").match(/registrations\/(\d+)\//) || [])[1];
         load(function () {
           var button = document.getElementById("undo-" + person) ||

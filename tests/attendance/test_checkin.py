@@ -34,8 +34,9 @@ def registration(db, email):
     return db.session.scalar(sa.select(Registration).where(Registration.email == email))
 
 
-def test_latin_search_finds_cyrillic_and_one_tap_checks_in(client, auth, db):
+def test_latin_search_finds_cyrillic_and_one_tap_checks_in(client, auth, db, meeting_day):
     meeting = setup(db, auth)
+    meeting_day(meeting)
     page = client.get(f"/manage/meetings/{meeting.id}/checkin?q=georgi&lang=en")
     text = page.get_data(as_text=True)
     assert "Георги Петров" in text and "Надежда Маринова" not in text
@@ -69,8 +70,13 @@ def test_latin_search_finds_cyrillic_and_one_tap_checks_in(client, auth, db):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 0
 
 
-def test_a_waitlisted_person_let_in_gets_the_seat_and_undo_gives_it_back(client, auth, db):
+def test_a_waitlisted_person_let_in_gets_the_seat_and_undo_gives_it_back(client, auth, db,
+                                                                         meeting_day):
+    """A tap on someone on the waiting list of a full meeting gave them a seat beyond its
+    capacity unasked: the tap opens their page, which says so and asks; the yes lets them
+    in, and an undo puts them back on the list."""
     meeting = setup(db, auth)
+    meeting_day(meeting)
     meeting.capacity = 3
     db.session.commit()
     registrations.register(meeting, {"name": "Иван Колев", "email": "ivan@example.bg",
@@ -78,28 +84,98 @@ def test_a_waitlisted_person_let_in_gets_the_seat_and_undo_gives_it_back(client,
     db.session.commit()
     ivan = registration(db, "ivan@example.bg")
     assert ivan.status is RegistrationStatus.WAITLISTED
-    token = csrf_token(client, f"/manage/meetings/{meeting.id}/checkin")
+    door = f"/manage/meetings/{meeting.id}/checkin"
+    listed = client.get(f"{door}?q=ivan&partial=1&lang=en").get_data(as_text=True)
+    assert 'Иван Колев</strong> <span class="badge">on the waiting list</span>' in listed
+    token = csrf_token(client, door)
     reply = client.post(f"/manage/registrations/{ivan.id}/checkin",
-                        data={"csrf_token": token, "action": "in"},
-                        headers={"X-Requested-With": "fetch"}).get_json()
-    assert (reply["counts"]["present"], reply["counts"]["registered"]) == (1, 4)
+                        data={"csrf_token": token, "action": "in", "q": "ivan"},
+                        headers={"X-Requested-With": "fetch"})
+    assert reply.status_code == 409
+    page_url = reply.get_json()["location"]
+    assert "via=list" in page_url and "q=ivan" in page_url
+    # without the script the same tap leads to the same page
+    plain = client.post(f"/manage/registrations/{ivan.id}/checkin",
+                        data={"csrf_token": token, "action": "in", "q": "ivan"})
+    assert plain.status_code == 302 and plain.headers["Location"] == page_url
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 0
+    assert registration(db, "ivan@example.bg").status is RegistrationStatus.WAITLISTED
+    page = client.get(page_url + "&lang=en").get_data(as_text=True)
+    assert "This person is on the waiting list. Checking them in gives them a seat, beyond " \
+        "the capacity if the meeting is full. The meeting is full (seats taken: 3 of 3)." \
+        in page
+    assert "Check in anyway" in page and 'name="method" value="door"' in page
+    assert 'name="anyway" value="1"' in page and 'name="q" value="ivan"' in page
+    reply = post_form(client, f"/manage/registrations/{ivan.id}/checkin",
+                      {"action": "in", "anyway": "1", "method": "door", "q": "ivan"},
+                      form_page=page_url)
+    assert reply.headers["Location"].endswith(f"{door}?q=ivan")  # back to the list as it was
+    counts = client.get(f"{door}/counts.json").get_json()
+    assert (counts["present"], counts["registered"]) == (1, 4)
     assert registration(db, "ivan@example.bg").status is RegistrationStatus.CONFIRMED
+    attendance = db.session.scalar(sa.select(Attendance))
+    assert attendance.method is CheckInMethod.DOOR
     # a mistap: undone, he is back on the waiting list and the meeting within its places
     reply = client.post(f"/manage/registrations/{ivan.id}/checkin",
                         data={"csrf_token": token, "action": "undo"},
                         headers={"X-Requested-With": "fetch"}).get_json()
     assert (reply["counts"]["present"], reply["counts"]["registered"]) == (0, 3)
     assert registration(db, "ivan@example.bg").status is RegistrationStatus.WAITLISTED
-    # someone confirmed all along stays confirmed after an undo
+    # someone confirmed all along: one tap, and stays confirmed after an undo
     georgi = registration(db, "georgi@example.bg")
     for action in ("in", "undo"):
-        post_form(client, f"/manage/registrations/{georgi.id}/checkin", {"action": action},
-                  form_page=f"/manage/meetings/{meeting.id}/checkin")
+        response = post_form(client, f"/manage/registrations/{georgi.id}/checkin",
+                             {"action": action}, form_page=door)
+        assert response.headers["Location"].startswith(door)
     assert registration(db, "georgi@example.bg").status is RegistrationStatus.CONFIRMED
 
 
-def test_walk_in_registers_and_checks_in_at_once(client, auth, db):
+def test_the_door_asks_before_seating_anyone_without_a_seat(client, app, auth, db,
+                                                             meeting_day):
+    """Waiting for approval or on the waiting list, by the QR code or by the address typed
+    for a walk-in: the door says so and asks, as for a cancelled registration. A new walk-in
+    at a full meeting is told it goes beyond the capacity."""
     meeting = setup(db, auth)
+    meeting_day(meeting)
+    meeting.capacity = 3
+    db.session.commit()
+    registrations.register(meeting, {"name": "Иван Колев", "email": "ivan@example.bg"})
+    georgi = registration(db, "georgi@example.bg")
+    georgi.status = RegistrationStatus.PENDING  # an approval the organizer has not given
+    db.session.commit()
+    with app.test_request_context():
+        code = registrations.checkin_token(georgi)
+    page = client.get(f"/manage/checkin/{code}?lang=en").get_data(as_text=True)
+    assert "This registration is waiting for approval. Checking them in gives them a " \
+        "seat, beyond the capacity if the meeting is full." in page
+    assert "The meeting is full" not in page  # two seats taken of three
+    assert "Check in anyway" in page and 'name="method" value="qr"' in page
+    url = f"/manage/meetings/{meeting.id}/walk-in?lang=en"
+    page = post_form(client, url, {"name": "Иван", "email": "ivan@example.bg"}).get_data(
+        as_text=True)
+    assert "ivan@example.bg is registered already, as Иван Колев. This person is on the " \
+        "waiting list." in page and "Check in anyway" in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 0
+    # the confirmed are let in at once; then the meeting is full, and a walk-in is told
+    ana = registration(db, "ana@example.bg")
+    post_form(client, f"/manage/registrations/{ana.id}/checkin", {"action": "in"},
+              form_page=f"/manage/meetings/{meeting.id}/checkin")
+    page = client.get(url).get_data(as_text=True)
+    assert "The meeting is full" not in page
+    reply = post_form(client, f"/manage/registrations/{georgi.id}/checkin",
+                      {"action": "in", "anyway": "1", "method": "qr"},
+                      form_page=f"/manage/checkin/{code}")
+    assert reply.status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert "The meeting is full (seats taken: 3 of 3). A walk-in gets a seat beyond the " \
+        "capacity." in page
+    assert registration(db, "georgi@example.bg").status is RegistrationStatus.CONFIRMED
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 2
+
+
+def test_walk_in_registers_and_checks_in_at_once(client, auth, db, meeting_day):
+    meeting = setup(db, auth)
+    meeting_day(meeting)
     response = post_form(client, f"/manage/meetings/{meeting.id}/walk-in", {
         "name": "Иван Иванов", "gender": "male", "organisation": "НПО Заедно"})
     assert response.status_code == 302
@@ -160,8 +236,9 @@ def test_qr_link_opens_the_person_for_the_organizer_only(client, app, auth, db):
 
 
 def test_a_cancelled_or_refused_person_is_let_in_only_when_the_organizer_says_so(
-        client, app, auth, db):
-    setup(db, auth)
+        client, app, auth, db, meeting_day):
+    meeting = setup(db, auth)
+    meeting_day(meeting)
     ana = registration(db, "ana@example.bg")
     registrations.cancel(ana)
     db.session.commit()
@@ -172,7 +249,8 @@ def test_a_cancelled_or_refused_person_is_let_in_only_when_the_organizer_says_so
     # a tap without "anyway" (an old page, a script) lets nobody in
     response = post_form(client, f"/manage/registrations/{ana.id}/checkin?lang=en",
                          {"action": "in"}, form_page=f"/manage/checkin/{code}")
-    assert response.status_code == 302 and response.headers["Location"].endswith(code)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith(f"/manage/checkin/{code}?")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 0
     response = post_form(client, f"/manage/registrations/{ana.id}/checkin",
                          {"action": "in", "anyway": "1", "method": "qr"},
@@ -200,8 +278,9 @@ def test_counts_without_registration_are_kept_apart(client, auth, db):
     assert "Plus 23 counted without registration." in page
 
 
-def test_meeting_page_shows_the_participation_funnel(client, auth, db):
+def test_meeting_page_shows_the_participation_funnel(client, auth, db, meeting_day):
     meeting = setup(db, auth)
+    meeting_day(meeting)
     georgi = registration(db, "georgi@example.bg")
     token = csrf_token(client, f"/manage/meetings/{meeting.id}/checkin")
     client.post(f"/manage/registrations/{georgi.id}/checkin",
@@ -264,8 +343,9 @@ def test_counts_by_type_cannot_exceed_the_counts_by_gender(client, auth, db):
         .status_code == 302
 
 
-def test_namesakes_at_the_door_are_told_apart_by_their_address(client, auth, db):
+def test_namesakes_at_the_door_are_told_apart_by_their_address(client, auth, db, meeting_day):
     meeting = setup(db, auth)
+    meeting_day(meeting)
     for email in ("desi@vidin.example.bg", "d.ivanova@example.bg"):
         registrations.register(meeting, {"name": "Десислава Иванова", "email": email,
                                          "gender": Gender.FEMALE, "locale": "bg",
@@ -328,7 +408,7 @@ def test_a_tap_after_the_session_ended_leads_back_to_the_door_list(client, app, 
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 0
 
 
-def test_a_latin_spelling_of_a_registered_name_is_asked_about(client, auth, db):
+def test_a_latin_spelling_of_a_registered_name_is_asked_about(client, auth, db, meeting_day):
     """"Maria Georgieva" typed as a walk-in when "Мария Георгиева" is registered: asked, not
     counted twice; and the door list tells the two apart by their address."""
     from consult.attendance.services import name_key
@@ -338,6 +418,7 @@ def test_a_latin_spelling_of_a_registered_name_is_asked_about(client, auth, db):
     assert name_key("Юлия Цветкова") == name_key("Iulia Cvetkova") == name_key("Yulia Tsvetkova")
     assert name_key("Мария Иванова") != name_key("Maria Georgieva")
     meeting = setup(db, auth)
+    meeting_day(meeting)
     registrations.register(meeting, {"name": "Мария Георгиева", "email": "maria@example.bg"})
     registrations.register(meeting, {"name": "Maria Georgieva", "email": "maria@example.org"})
     db.session.commit()
@@ -349,8 +430,9 @@ def test_a_latin_spelling_of_a_registered_name_is_asked_about(client, auth, db):
 
 
 def test_a_walk_in_with_a_registered_address_is_told_whose_registration_it_is(client, auth,
-                                                                               db):
+                                                                               db, meeting_day):
     meeting = setup(db, auth)
+    meeting_day(meeting)
     url = f"/manage/meetings/{meeting.id}/walk-in?lang=en"
     response = post_form(client, url, {"name": "Ana S.", "email": "ANA@example.bg"},
                          follow_redirects=True)
@@ -362,7 +444,8 @@ def test_a_walk_in_with_a_registered_address_is_told_whose_registration_it_is(cl
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 1
 
 
-def test_a_walk_in_hears_in_the_meetings_language_or_the_one_chosen(client, auth, db):
+def test_a_walk_in_hears_in_the_meetings_language_or_the_one_chosen(client, auth, db,
+                                                                    meeting_day):
     """At a Macedonian/Albanian meeting a walk-in's mails went in English: the door's form
     had no language. It offers one now, the meeting's main language chosen, its languages
     first; a page that does not send it (an old one) gets the main language too."""
@@ -375,6 +458,7 @@ def test_a_walk_in_hears_in_the_meetings_language_or_the_one_chosen(client, auth
     series = make_series(managers=[organizer], published=True, main_language="mk")
     meeting = make_meeting(series, day="2027-04-06", status=MeetingStatus.PUBLISHED,
                            main_language="mk", languages=["mk", "sq"])
+    meeting_day(meeting)
     auth.login("door@example.mk")
     url = f"/manage/meetings/{meeting.id}/walk-in"
     page = client.get(url).get_data(as_text=True)
@@ -411,11 +495,12 @@ def test_a_walk_in_hears_in_the_meetings_language_or_the_one_chosen(client, auth
 
 
 def test_a_walk_in_with_a_cancelled_or_refused_address_is_asked_about_first(client, auth,
-                                                                             db):
+                                                                             db, meeting_day):
     """The address typed for a walk-in is a cancelled (or refused) registration's: the form
     says whose and what checking them in does, and asks, as their QR code's page does;
     nothing is written until the organizer says yes, and what was typed stays."""
     meeting = setup(db, auth)
+    meeting_day(meeting)
     registrations.cancel(registration(db, "ana@example.bg"))
     registrations.reject(registration(db, "nadezhda@example.bg"), "")
     db.session.commit()
@@ -445,3 +530,57 @@ def test_a_walk_in_with_a_cancelled_or_refused_address_is_asked_about_first(clie
     assert registration(db, "ana@example.bg").status is RegistrationStatus.CONFIRMED
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 1
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 3
+
+
+def test_the_door_opens_on_the_meetings_day_where_it_takes_place(client, app, auth, db,
+                                                                 meeting_day):
+    """Check-ins were taken weeks before the meeting (a phone open on the wrong meeting of
+    the series): before the meeting's day, in its own time zone, the door says when it
+    opens and records nobody; undoing a check-in stays possible."""
+    from datetime import UTC, datetime
+
+    from consult.attendance import services
+
+    meeting = setup(db, auth)  # 6 April 2027 in Sofia, 10:00
+    meeting.timezone = "Europe/Skopje"
+    db.session.commit()
+    # the 6th begins at 22:00 UTC on the 5th there (summer time)
+    assert services.too_early(meeting, datetime(2027, 4, 5, 21, 59, tzinfo=UTC))
+    assert not services.too_early(meeting, datetime(2027, 4, 5, 22, 0, tzinfo=UTC))
+    assert not services.too_early(meeting, datetime(2027, 4, 30, 12, 0, tzinfo=UTC))
+    assert services.too_early(meeting)  # today, weeks before
+
+    door = f"/manage/meetings/{meeting.id}/checkin"
+    opens = "Check-in opens on the day of the meeting, Tuesday, April 6, 2027."
+    assert opens in client.get(door + "?lang=en").get_data(as_text=True)
+    georgi = registration(db, "georgi@example.bg")
+    token = csrf_token(client, door)
+    reply = client.post(f"/manage/registrations/{georgi.id}/checkin",
+                        data={"csrf_token": token, "action": "in"},
+                        headers={"X-Requested-With": "fetch", "Accept-Language": "en"})
+    assert reply.status_code == 409 and reply.get_json() == {"message": opens}
+    for path, data in ((f"/manage/registrations/{georgi.id}/checkin", {"action": "in"}),
+                       (f"/manage/meetings/{meeting.id}/walk-in", {"name": "Нов Човек"}),
+                       (f"/manage/meetings/{meeting.id}/attendance/mark",
+                        {"people": "Георги Петров", "action": "apply"})):
+        response = post_form(client, path + "?lang=en", data, form_page=door,
+                             follow_redirects=True)
+        assert opens in response.get_data(as_text=True), path
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 3
+    with app.test_request_context():
+        code = registrations.checkin_token(georgi)
+    page = client.get(f"/manage/checkin/{code}?lang=en").get_data(as_text=True)
+    assert opens in page and 'name="action" value="in"' not in page
+    # one checked in before this rule can be undone
+    services.check_in(georgi, None)
+    db.session.commit()
+    post_form(client, f"/manage/registrations/{georgi.id}/checkin", {"action": "undo"},
+              form_page=door)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 0
+    # on the day, early in the morning there
+    meeting_day(meeting, at="07:45")
+    assert opens not in client.get(door + "?lang=en").get_data(as_text=True)
+    post_form(client, f"/manage/registrations/{georgi.id}/checkin", {"action": "in"},
+              form_page=door)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 1

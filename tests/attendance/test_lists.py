@@ -31,8 +31,9 @@ def attendance(db):
     return {a.registration.email: a for a in db.session.scalars(sa.select(Attendance))}
 
 
-def test_paper_list_preview_then_confirm(client, auth, db):
+def test_paper_list_preview_then_confirm(client, auth, db, meeting_day):
     meeting = setup(db, auth)
+    meeting_day(meeting)
     url = f"/manage/meetings/{meeting.id}/attendance/mark?lang=en"
     people = "ana@example.bg\nGeorgi Petrov\nNobody Here"
     preview = post_form(client, url, {"people": people, "action": "preview"})
@@ -49,8 +50,9 @@ def test_paper_list_preview_then_confirm(client, auth, db):
     assert {a.method for a in present.values()} == {CheckInMethod.LIST}
 
 
-def test_online_report_reconciles_with_the_room(client, auth, db):
+def test_online_report_reconciles_with_the_room(client, auth, db, meeting_day):
     meeting = setup(db, auth)
+    meeting_day(meeting)
     georgi = db.session.scalar(sa.select(Registration).where(
         Registration.email == "georgi@example.bg"))
     token = csrf_token(client, f"/manage/meetings/{meeting.id}/checkin")
@@ -86,8 +88,9 @@ def test_report_without_usable_columns_says_so(client, auth, db):
         as_text=True)
 
 
-def test_sheet_and_certificates_from_their_pages(client, app, auth, db, smtp_server):
+def test_sheet_and_certificates_from_their_pages(client, app, auth, db, smtp_server, meeting_day):
     meeting = setup(db, auth)
+    meeting_day(meeting)
     deliver_pending()  # the confirmations
     sheet = client.get(f"/manage/meetings/{meeting.id}/sign-in-sheet.pdf?lang=bg")
     assert sheet.headers["Content-Type"] == "application/pdf"
@@ -160,13 +163,14 @@ def test_confirmation_carries_a_qr_code_for_the_door(app, db, auth, smtp_server)
             assert (pixel < 128) == bool(dark), (x, y)
 
 
-def test_a_cancelled_address_on_a_list_is_shown_before_it_is_let_in(client, auth, db):
+def test_a_cancelled_address_on_a_list_is_shown_before_it_is_let_in(client, auth, db, meeting_day):
     """A cancelled person's address on the typed-in sheet was "not registered", and adding
     the unregistered as walk-ins took her registration up again unseen: the preview names
     her with her status now, and confirming it lets her in."""
     from consult.registrations import services as registrations
 
     meeting = setup(db, auth)
+    meeting_day(meeting)
     registrations.cancel(db.session.scalar(sa.select(Registration).where(
         Registration.email == "ana@example.bg")))
     db.session.commit()

@@ -34,10 +34,11 @@ def _phone(base: str, email: str):
     return opener, token
 
 
-def test_phones_checking_in_the_same_people_at_once(server, db):  # noqa: F811
+def test_phones_checking_in_the_same_people_at_once(server, db, meeting_day):  # noqa: F811
     organizer = make_user(email="door@example.bg")
     meeting = make_meeting(make_series(managers=[organizer]), day="2027-06-01",
                            status=MeetingStatus.PUBLISHED)
+    meeting_day(meeting)
     people = [make_attendee(meeting, attended=False).id for _ in range(PEOPLE)]
     db.session.commit()
     phones = [_phone(server, "door@example.bg") for _ in range(PHONES)]

@@ -46,7 +46,7 @@ def check(page, name):
     screenshot(page, name)
 
 
-def test_main_journey(browser, page, live_server, db, smtp_server):
+def test_main_journey(browser, page, live_server, db, smtp_server, meeting_day):
     organizer = make_user(email="maria@example.bg", locale="en")
     series = make_series(managers=[organizer], published=True, funder={"en": "European Commission"},
                          disclaimer={"bg": "Финансира се от Европейския съюз."})
@@ -114,7 +114,11 @@ def test_main_journey(browser, page, live_server, db, smtp_server):
         page.goto(url + "?lang=bg")
         assert axe_violations(page) == [], name
 
-    # 4. at the door, on a phone: typed in Latin, found in Cyrillic, one tap
+    # 4. at the door, on the meeting's day, on a phone: typed in Latin, found in Cyrillic,
+    # one tap
+    from consult.events.models import Meeting
+
+    meeting_day(db.session.get(Meeting, meeting_id))
     door = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True,
                                locale="bg-BG")
     organizer_phone = door.new_page()

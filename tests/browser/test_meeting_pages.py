@@ -162,7 +162,7 @@ def test_without_javascript_the_form_switches_language_as_typed_too(browser, liv
         context.close()
 
 
-def test_door_counts_follow_what_the_other_phone_did(browser, live_server, db):
+def test_door_counts_follow_what_the_other_phone_did(browser, live_server, db, meeting_day):
     from playwright.sync_api import expect
 
     from tests.browser.conftest import PHONE
@@ -172,6 +172,7 @@ def test_door_counts_follow_what_the_other_phone_did(browser, live_server, db):
     _, meeting = team2(db, organizer)
     make_attendee(meeting, name="Тодор Христов", gender="male", attended=False)
     make_attendee(meeting, name="Надежда Маринова", gender="female", attended=False)
+    meeting_day(meeting)
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     first, second = context.new_page(), context.new_page()
     sign_in(first, live_server, "maria@example.bg")
@@ -202,4 +203,46 @@ def test_door_counts_follow_what_the_other_phone_did(browser, live_server, db):
     second.wait_for_load_state()
     expect(second.locator("#q")).to_be_visible()
     assert second.url.endswith(f"/manage/meetings/{meeting.id}/checkin")
+    context.close()
+
+
+def test_a_tap_on_someone_without_a_seat_opens_their_page_first(browser, live_server, db,
+                                                                 meeting_day):
+    """With the page's script: a tap before the meeting's day is refused in place; on the
+    day, a tap on someone on the waiting list opens their page, which asks, and the yes
+    comes back to the list as it was."""
+    from playwright.sync_api import expect
+
+    from consult.registrations.models import RegistrationStatus
+    from tests.browser.conftest import PHONE
+    from tests.factories import make_attendee
+
+    organizer = make_user(email="maria@example.bg", locale="en")
+    _, meeting = team2(db, organizer)
+    todor = make_attendee(meeting, name="Тодор Христов", gender="male", attended=False)
+    todor.status = RegistrationStatus.WAITLISTED
+    db.session.commit()
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    door = context.new_page()
+    door.set_default_timeout(15000)
+    sign_in(door, live_server, "maria@example.bg")
+    door.goto(f"{live_server}/manage/meetings/{meeting.id}/checkin")
+    door.fill("#q", "todor")
+    expect(door.locator("#results .checkin-row .badge")).to_have_text("on the waiting list")
+    door.evaluate("window.stillThisPage = true")
+    door.click("#results .checkin-row button")
+    expect(door.locator("#checkin-message")).to_contain_text(
+        "Check-in opens on the day of the meeting")
+    assert door.evaluate("window.stillThisPage === true")
+    meeting_day(meeting)
+    door.click("#results .checkin-row button")
+    door.wait_for_url(lambda url: "/manage/checkin/" in url)
+    expect(door.locator(".notice[role=alert]")).to_contain_text(
+        "This person is on the waiting list.")
+    assert axe_violations(door) == []
+    screenshot(door, "door-asks-first-phone")
+    door.click("main form button[type=submit]")
+    door.wait_for_url(lambda url: url.endswith(f"/manage/meetings/{meeting.id}/checkin?q=todor"))
+    expect(door.locator("[data-count=present]")).to_have_text("1")
+    expect(door.locator("#results .checkin-row.is-present")).to_have_count(1)
     context.close()

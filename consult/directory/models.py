@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult.db import UTCDateTime, created_at_column, enum_column, utcnow
 from consult.extensions import db
-from consult.i18n import localized, transliterate
+from consult.i18n import _CYRILLIC, localized
 
 
 class Gender(enum.Enum):
@@ -41,21 +41,120 @@ class StakeholderType(db.Model):
         return localized(self.name, "en") or self.code
 
 
+# --- search spellings ------------------------------------------------------------------------
+#
+# A name is typed at the door in whatever script and spelling come to hand: "georgi" for
+# "Георги"; "хоџа" for an Albanian registered as "Hoxha"; "šuto", "shuto" or "suto" for "Šuto
+# Orizari" or "Шуто Оризари". A stored key holds its text and the Latin spellings of it that
+# differ (search_key); a typed word is looked for as typed and in its own spellings
+# (search_forms). A precise letter keeps apart what it keeps apart: typed "чолаков" does not
+# find "Цолаков", nor "šuto" "Суто", nor "љубица" "Лубица". Only a letter typed without its
+# mark ("suto", "celiku") stands for every letter it may have lost it from.
+
+def _latin_letters() -> dict[int, str]:
+    """Latin letters with diacritics (any case, the combining marks left over by lower()) →
+    their letters without: "é" → "e", "ö" → "o", "ł" → "l"."""
+    import unicodedata
+
+    table: dict[int, str] = {}
+    for code in (*range(0xC0, 0x250), *range(0x1E00, 0x1F00)):
+        char = chr(code)
+        base = "".join(c for c in unicodedata.normalize("NFKD", char)
+                       if not unicodedata.combining(c))
+        if base != char and base.isascii() and base.isalpha():
+            table[code] = base.lower()
+    table.update({ord(c): latin for c, latin in (
+        ("đ", "d"), ("ħ", "h"), ("ı", "i"), ("ł", "l"), ("ø", "o"), ("ß", "ss"), ("æ", "ae"),
+        ("œ", "oe"), ("ð", "d"), ("þ", "t"))})
+    table.update(dict.fromkeys(range(0x300, 0x370)))  # combining marks: dropped
+    return table
+
+
+def _table(*mappings: dict[str, str], base: dict[int, str | None] | None = None) -> dict:
+    table = dict(base or {})
+    for mapping in mappings:
+        table.update({ord(char): latin for char, latin in mapping.items()})
+    return table
+
+
+# Cyrillic as Bulgarian/Macedonian transliteration writes it, and Latin letters with marks in
+# the spelling that transliteration gives the same sound (the Latin of Serbian, Croatian,
+# Bosnian, Macedonian and Albanian, and Turkish and Romanian letters): "Šuto" is "shuto" as
+# "Шуто" is. "ć" is "ch" as Bulgarian writes Serbian names ("Джокович"); "ë" is "e".
+_ROMAN = _table(_CYRILLIC, {
+    "š": "sh", "ş": "sh", "ș": "sh", "ž": "zh", "č": "ch", "ć": "ch", "ç": "ch", "đ": "dj",
+    "ǆ": "dzh", "ḱ": "kj", "ǵ": "gj", "ţ": "ts", "ț": "ts", "ǉ": "lj", "ǌ": "nj"},
+    base=_latin_letters())
+# what is kept: every mark dropped ("suto", "celiku" find "Šuto", "Çeliku" written by anyone)
+_PLAIN = _table(_CYRILLIC, {"ǆ": "dz", "ǉ": "lj", "ǌ": "nj"}, base=_latin_letters())
+# what Albanian writes for the Macedonian letters it spells with letters of its own, and no
+# other Cyrillic letter is written with: "Реџепи" is also kept as "rexhepi"
+_ALBANIAN_KEPT = _table({"џ": "xh", "ќ": "q", "ѕ": "x"}, base=_ROMAN)
+# typed: Macedonian Cyrillic in Albanian spelling ("хоџа" finds "Hoxha", "ќазим" "Qazim",
+# "цана" "Cana"); "ч" is Albanian "ç", written "c" where the mark is left out ("Celiku"). "љ"
+# stays "lj", as in Albanian "Luljeta": Albanian "ll" is the dark l Macedonian writes "л".
+_ALBANIAN = _table({"џ": "xh", "ќ": "q", "ѕ": "x", "ц": "c", "ч": "c"}, base=_ROMAN)
+# typed: "č", "ć", "ç" without the mark: "celik" as written by whoever left it out (no
+# Cyrillic letter is transliterated to a bare "c"; "s", "z", "d" are "с", "з", "д", so "š",
+# "ž", "đ" keep theirs)
+_UNMARKED = _table({"č": "c", "ć": "c", "ç": "c"}, base=_ROMAN)
+# typed: Serbian "ć" and "đ" as Macedonian writes them, "ќ" and "ѓ" ("Đoković" is
+# "Ѓоковиќ"), and "đ" as Bulgarian does, "дж" ("Джокович")
+_MACEDONIAN_LATIN = _table({"ć": "kj", "đ": "gj"}, base=_ROMAN)
+_BULGARIAN_LATIN = _table({"đ": "dzh"}, base=_ROMAN)
+
+
+def _folded(text: str) -> str:
+    """Albanian letters Macedonian Cyrillic has no letter for, as it writes them: "ll", "rr",
+    "dh", "th" as "л", "р", "д", "т" ("Abdullahu" is "Абдулаху", "Thaçi" "Тачи"). Before
+    transliterating: a Cyrillic "тх" stays "th"."""
+    if "ll" in text or "rr" in text or "dh" in text or "th" in text:
+        text = text.replace("ll", "l").replace("rr", "r").replace("dh", "d").replace("th", "t")
+    return text
+
+
+def _lowered(text: str) -> str:
+    import unicodedata
+
+    text = text.lower()
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize(
+        "NFC", text)
+
+
 def search_key(*parts: str | None) -> str:
-    """Lower-case text plus its Latin transliteration: "Georgi" finds "Георги"."""
-    text = " ".join(p for p in parts if p).lower()
-    latin = transliterate(text).lower()
-    return text if latin == text else f"{text} {latin}"
+    """Lower-case text plus its Latin spellings (see above): "Georgi" finds "Георги",
+    "shuto" and "suto" find "Šuto", "rexhepi" finds "Реџепи"."""
+    text = _lowered(" ".join(p for p in parts if p))
+    folded = _folded(text)
+    if text.isascii():  # no letter to transliterate or unmark (most addresses, many names)
+        return text if folded == text else f"{text} {folded}"
+    forms = [text]
+    for form in (folded.translate(_ROMAN), folded.translate(_PLAIN)):
+        if form not in forms:
+            forms.append(form)
+    if "џ" in text or "ќ" in text or "ѕ" in text:
+        forms.append(folded.translate(_ALBANIAN_KEPT))
+    return " ".join(forms)
+
+
+def search_forms(word: str) -> list[str]:
+    """The spellings a typed word is looked for in: as typed, and its Latin spellings."""
+    word = _lowered(word)
+    folded = _folded(word)
+    if word.isascii():  # the tables change no ASCII letter: the door's usual case
+        return [word] if folded == word else sorted((word, folded))
+    return sorted({word, *(folded.translate(table) for table in (
+        _ROMAN, _ALBANIAN, _UNMARKED, _MACEDONIAN_LATIN, _BULGARIAN_LATIN))})
 
 
 def search_conditions(column, typed: str, words: int | None = None) -> list:
-    """One condition per typed word on a ``search_key`` column: the word, or its Latin
-    transliteration, is in it. "georgi" finds "Георги" (whose key holds "georgi"), and
-    "Петър" finds "Petar Nikolov" (whose key holds no Cyrillic at all)."""
+    """One condition per typed word on a ``search_key`` column: the word, or one of its
+    spellings, is in it. "georgi" finds "Георги" (whose key holds "georgi"), "Петър" finds
+    "Petar Nikolov" (whose key holds no Cyrillic at all), "хоџа" finds "Hoxha"."""
     conditions = []
-    for word in (typed or "").lower().split()[:words]:
-        forms = sorted({word, transliterate(word).lower()})
-        conditions.append(sa.or_(*(column.contains(form, autoescape=True) for form in forms)))
+    for word in (typed or "").split()[:words]:
+        conditions.append(sa.or_(*(column.contains(form, autoescape=True)
+                                   for form in search_forms(word))))
     return conditions
 
 

@@ -86,8 +86,8 @@ class Registration(db.Model):
     # personal data removed by retention or on request; the counts stay
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     status_reason: Mapped[str] = mapped_column(sa.Text, default="")
-    # name, e-mail and organisation, folded and transliterated: the door search finds
-    # "Георги" when "georgi" is typed
+    # name, e-mail and organisation, folded and in their Latin spellings: the door search
+    # finds "Георги" when "georgi" is typed, "Šuto" when "suto" is (directory.search_key)
     search_text: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

@@ -92,7 +92,7 @@ def test_sessions_form_works_without_javascript_on_a_phone(browser, live_server,
         phone.fill("#rows-0-end_time", "13:00")
         phone.fill("#rows-0-region", "Северозападен")
         phone.fill("#rows-1-region", "Без дата")
-        phone.click("form button[type=submit] >> nth=-1")
+        phone.click("form button.button[type=submit] >> nth=-1")
         phone.wait_for_load_state()
         # the incomplete second row is reported, the first row's input is kept
         assert phone.input_value("#rows-0-region") == "Северозападен"
@@ -100,7 +100,7 @@ def test_sessions_form_works_without_javascript_on_a_phone(browser, live_server,
         assert phone.evaluate("document.documentElement.scrollWidth") <= 390
         screenshot(phone, "phone-sessions-error")
         phone.fill("#rows-1-region", "")
-        phone.click("form button[type=submit] >> nth=-1")
+        phone.click("form button.button[type=submit] >> nth=-1")
         phone.wait_for_load_state()
         assert phone.url.endswith(f"/manage/series/{series.id}/")
         assert "Северозападен" in phone.content()

@@ -246,3 +246,39 @@ def test_a_tap_on_someone_without_a_seat_opens_their_page_first(browser, live_se
     expect(door.locator("[data-count=present]")).to_have_text("1")
     expect(door.locator("#results .checkin-row.is-present")).to_have_count(1)
     context.close()
+
+
+def test_the_registrations_list_reads_as_blocks_on_a_phone(phone, live_server, db):
+    """At the door or on the way, an organizer reads each person's status and actions
+    without scrolling a table sideways; on a desktop it stays a table."""
+    from consult.directory.models import Gender
+    from consult.registrations import services
+
+    organizer = make_user(email="maria@example.bg", locale="bg")
+    _, meeting = team2(db, organizer)
+    meeting.capacity = 1
+    db.session.commit()
+    for name, address in (("Ана Стоянова", "ana@example.bg"),
+                          ("Бойко Петров-Славейков", "boyko.petrov-slaveykov@example.bg")):
+        services.register(meeting, {"name": name, "email": address, "gender": Gender.FEMALE,
+                                    "organisation_name": "Сдружение „Общност и развитие“"})
+    db.session.commit()
+    sign_in(phone, live_server, "maria@example.bg")
+    phone.goto(f"{live_server}/manage/meetings/{meeting.id}/registrations")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    # every cell of every row lies within the phone's width: nothing to scroll to
+    right = phone.evaluate("""Math.max(...Array.from(
+        document.querySelectorAll('table.stacks td')).map(c => c.getBoundingClientRect().right))""")
+    assert right <= 390
+    # the waiting list's "Give a seat", within reach
+    assert phone.locator("td.row-actions form[action*=confirm] button").is_visible()
+    assert axe_violations(phone) == []
+    screenshot(phone, "phone-registrations")
+    desktop = phone.context.browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        desktop.context.add_cookies(phone.context.cookies())
+        desktop.goto(f"{live_server}/manage/meetings/{meeting.id}/registrations")
+        assert desktop.evaluate(
+            "getComputedStyle(document.querySelector('table.stacks td')).display") == "table-cell"
+    finally:
+        desktop.close()

@@ -7,7 +7,7 @@ import re
 import secrets
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, time
 from enum import Enum
 from zoneinfo import ZoneInfo
@@ -26,6 +26,7 @@ from consult.events.models import (
     Series,
 )
 from consult.extensions import db
+from consult.mail.services import PreparationImpossible, Prepared, preparer
 
 
 def to_utc(day: date, at: time, zone: str) -> datetime:
@@ -207,35 +208,51 @@ def _calendar_update(meeting: Meeting, person: Recipient, cancelled: bool):
 def notify_meeting_changed(meeting: Meeting, kinds: list[ChangeKind], change: MeetingChange):
     """Queue, in this transaction, the update mail for everyone registered and everyone
     invited who may hold the meeting in their calendar (see ``_calendar_update``), once per
-    change and address."""
+    change and address. The outbox worker writes each (``prepare_meeting_changed``): a
+    meeting with thousands invited is saved without rendering thousands of mails first."""
     from consult.invitations.services import sender_for, unsubscribe_headers
-    from consult.mail.services import queue_mail
+    from consult.mail.services import queue_prepared_later
 
     cancelled = ChangeKind.CANCELLED in kinds
     subject_text = (_l("Cancelled: %(title)s") if cancelled else _l("Changed: %(title)s"))
+    sender = sender_for(meeting.series)  # from whom the invitation and the confirmation came
+    reply_to = meeting.series.reply_to if meeting.series and meeting.series.reply_to else None
     for person in meeting_recipients(meeting):
         if person.cancellation_only and not cancelled:
             continue
-        attachment = _calendar_update(meeting, person, cancelled)
-        queue_mail(
+        queue_prepared_later(
             to=person.email,
             to_name=person.name,
             locale=person.locale,
-            template="meeting_changed",
+            preparer="events.meeting_changed",
+            args={"meeting_id": meeting.id, "kinds": [kind.value for kind in kinds],
+                  "person": asdict(person)},
             subject=lambda text=subject_text: text % {"title": meeting.display_title},
-            context={"meeting": meeting, "kinds": kinds, "labels": CHANGE_LABELS,
-                     "person": person, "cancelled": cancelled,
-                     "calendar_attached": attachment is not None},
-            attachments=[attachment] if attachment is not None else [],
             dedupe_key=f"meeting-change:{meeting.id}:{change.sequence}:{person.email.lower()}",
             topic="events.meeting_changed",
-            # from whom the invitation and the confirmation came
-            sender=sender_for(meeting.series),
-            reply_to=meeting.series.reply_to if meeting.series and meeting.series.reply_to
-            else None,
+            sender=sender,
+            reply_to=reply_to,
             headers=unsubscribe_headers(person.unsubscribe_url) if person.unsubscribe_url
             else None,
         )
+
+
+@preparer("events.meeting_changed")
+def prepare_meeting_changed(meeting_id: int, kinds: list[str], person: dict) -> Prepared:
+    """The change mail as the meeting stands when it is sent, with the calendar update that
+    brings the person's entry to it."""
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise PreparationImpossible(f"meeting {meeting_id} is gone")
+    recipient = Recipient(**person)
+    changes = [ChangeKind(kind) for kind in kinds]
+    cancelled = ChangeKind.CANCELLED in changes
+    attachment = _calendar_update(meeting, recipient, cancelled)
+    return Prepared(
+        "meeting_changed",
+        {"meeting": meeting, "kinds": changes, "labels": CHANGE_LABELS, "person": recipient,
+         "cancelled": cancelled, "calendar_attached": attachment is not None},
+        [attachment] if attachment is not None else [])
 
 
 def publish(meeting: Meeting) -> None:

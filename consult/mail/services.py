@@ -92,12 +92,8 @@ def queue_mail(
     """
     if undeliverable(to):
         return None
-    if dedupe_key is not None:
-        existing = db.session.scalar(
-            sa.select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)
-        )
-        if existing is not None:
-            return existing
+    if (existing := _queued(dedupe_key)) is not None:
+        return existing
     context = dict(context or {}, locale=locale)
     with force_locale(locale):
         rendered_subject = str(subject() if callable(subject) else subject)
@@ -154,6 +150,14 @@ def _base_url() -> str:
     return f"{config['PREFERRED_URL_SCHEME']}://{config.get('SERVER_NAME') or 'localhost'}/"
 
 
+def _queued(dedupe_key: str | None) -> OutboxMessage | None:
+    """The message queued already under ``dedupe_key``, if any."""
+    if dedupe_key is None:
+        return None
+    return db.session.scalar(
+        sa.select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
+
+
 def queue_prepared_later(
     *,
     to: str,
@@ -165,17 +169,22 @@ def queue_prepared_later(
     topic: str = "",
     sender: str | None = None,
     reply_to: str | None = None,
+    dedupe_key: str | None = None,
+    headers: dict | None = None,
 ) -> OutboxMessage | None:
     """Add a message whose body ``PREPARERS[preparer](**args)`` makes when it is sent.
 
     ``args`` must be JSON (ids, flags): the preparer reads everything else then. The
-    subject is written now, so the outbox lists it from the start. To an undeliverable
-    address nothing is queued, and None is returned.
+    subject is written now, so the outbox lists it from the start. With a ``dedupe_key``
+    already queued, the existing message is returned instead; to an undeliverable address
+    nothing is queued, and None is returned.
     """
     if preparer not in PREPARERS:
         raise KeyError(f"no mail preparer named {preparer!r}")
     if undeliverable(to):
         return None
+    if (existing := _queued(dedupe_key)) is not None:
+        return existing
     with force_locale(locale):
         rendered_subject = str(subject() if callable(subject) else subject)
     message = OutboxMessage(
@@ -189,7 +198,8 @@ def queue_prepared_later(
         reply_to=header_safe(reply_to) if reply_to else None,
         status=OutboxStatus.PENDING,
         next_attempt_at=utcnow(),
-        headers={},
+        dedupe_key=dedupe_key,
+        headers={name: header_safe(value) for name, value in (headers or {}).items()},
         prepare_with={"preparer": preparer, "args": args, "base_url": _base_url()},
     )
     db.session.add(message)

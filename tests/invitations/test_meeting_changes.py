@@ -179,3 +179,26 @@ def test_an_invitation_on_its_way_is_followed_by_the_change(app, db, smtp_server
     assert int(calendar_of(update).vevent.sequence.value) > int(
         calendar_of(invitation_mail).vevent.sequence.value)
     assert calendar_of(update).vevent.uid.value == calendar_of(invitation_mail).vevent.uid.value
+
+
+def test_the_change_mails_are_written_by_the_worker_not_in_the_request(app, db, smtp_server):
+    """Saving a change queues the mails; the outbox worker writes each one, so a meeting
+    with thousands invited is saved at once. What the worker writes is the meeting as it
+    stands, and the same address for the same change is queued once."""
+    meeting = invited_meeting(db, smtp_server)
+    smtp_server.clear()
+    with current_app.test_request_context():
+        apply_meeting_changes(meeting, {"venue": "Гостивар"}, None)
+        db.session.commit()
+        change = db.session.scalar(sa.select(MeetingChange).order_by(MeetingChange.id.desc()))
+        notify_meeting_changed(meeting, [ChangeKind.PLACE], change)  # again: no second mail
+        db.session.commit()
+    queued = db.session.scalars(sa.select(OutboxMessage).where(
+        OutboxMessage.topic == "events.meeting_changed")).all()
+    assert sorted(m.recipient for m in queued) == [
+        "ana@example.mk", "besnik@example.al", "dragan@example.mk"]
+    assert all(m.body_text == "" and m.prepare_with for m in queued)
+    deliver_pending()
+    [update] = smtp_server.to("besnik@example.al")
+    assert "Гостивар" in text_of(update) and "Гостивар" in calendar_of(update).vevent.location.value
+    assert update["List-Unsubscribe"] and "Регионална средба — Тетово" in update["Subject"]

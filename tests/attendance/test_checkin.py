@@ -3,6 +3,8 @@ the QR link, counts without personal records."""
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 
 from consult.attendance.models import AggregateAttendance, Attendance, CheckInMethod
@@ -516,6 +518,11 @@ def test_a_walk_in_with_a_cancelled_or_refused_address_is_asked_about_first(clie
     ana = registration(db, "ana@example.bg")
     assert f'name="let_in" value="{ana.id}"' in page and "Check in anyway" in page
     assert 'value="Ana S."' in page and 'value="НПО Заедно"' in page
+    # Enter in a field sends the form with its first submit button (HTML's implicit
+    # submission): that must be the form's own, which asks again, not the yes
+    form = re.search(r'<form method="post" novalidate>(.*?)</form>', page, re.S).group(1)
+    first = re.search(r'<button type="submit"[^>]*>', form).group(0)
+    assert "let_in" not in first
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 0
     assert ana.status is RegistrationStatus.CANCELLED
     # a yes about someone else is no yes about her: the refused one is asked about too

@@ -95,6 +95,9 @@ class Recipient:
     # (METHOD:PUBLISH, no attendee, no online link), which the change mail replaces
     invited: bool = False
     cancellation_only: bool = False  # hears that the meeting is off, not of other changes
+    # registered through their invitation, with no calendar message of their own since: the
+    # invitation's published entry is what their calendar may hold
+    invitation_entry: bool = False
     unsubscribe_url: str = ""  # invitations' mails carry one
 
 
@@ -187,12 +190,14 @@ def _calendar_update(meeting: Meeting, person: Recipient, cancelled: bool):
     by their own messages): a REQUEST or CANCEL like it. The invited have the invitation's
     PUBLISH: the same published entry, whose higher SEQUENCE replaces it under the same UID
     (a REQUEST would ask them to accept a meeting they have not registered for), or a
-    CANCEL of that UID. Nobody else gets one: an entry would put the meeting into the
-    calendar of someone waiting for a seat, or undo the CANCEL they had when they lost it."""
+    CANCEL of that UID; so do those who registered through their invitation and wait for a
+    seat, as long as no calendar message of their own followed it. Nobody else gets one: an
+    entry would put the meeting into the calendar of someone waiting for a seat, or undo
+    the CANCEL they had when they lost it."""
     from consult.events.calendar import build_calendar
     from consult.mail.services import Attachment
 
-    if person.invited:
+    if person.invited or (person.invitation_entry and not person.seated):
         method = "CANCEL" if cancelled else "PUBLISH"
         body = build_calendar([meeting], method=method, locale=person.locale)
     elif person.seated:

@@ -432,8 +432,61 @@ def pause(batch: InvitationBatch) -> int:
 
 
 def resume(batch: InvitationBatch) -> int:
+    _write_again(batch, (OutboxStatus.HELD,))
     return _set_status(batch, (OutboxStatus.HELD,), OutboxStatus.PENDING,
                        next_attempt_at=utcnow())
+
+
+def _write_again(batch: InvitationBatch, statuses: tuple[OutboxStatus, ...]) -> None:
+    """Write the batch's mails still to go (held by a pause, or failed) again, from the
+    meetings as they are now: a meeting moved since the batch was made must not go out at
+    its old time and with its old calendar entry. (Those sent already heard of the change:
+    ``events.notify_meeting_changed``; held ones were left out of that, as they had
+    nothing in any calendar.)"""
+    messages = db.session.scalars(sa.select(OutboxMessage).where(
+        OutboxMessage.batch == batch.mail_batch, OutboxMessage.status.in_(statuses))).all()
+    if not messages:
+        return
+    meetings = sorted(db.session.scalars(sa.select(Meeting).where(
+        Meeting.id.in_(batch.meeting_ids or []))), key=lambda m: m.starts_at)
+    invitations = defaultdict(list)
+    for invitation in db.session.scalars(sa.select(Invitation).where(
+            Invitation.mail_key.in_([m.dedupe_key for m in messages]))):
+        invitations[invitation.mail_key].append(invitation)
+    link_base = _external_url("invitations.respond", "TOKEN")
+    unsubscribe_base = _external_url("invitations.unsubscribe_page", "TOKEN")
+    rendered: dict[tuple, RenderedMail] = {}
+    calendars: dict[tuple, bytes] = {}
+    for message in messages:
+        mine = invitations.get(message.dedupe_key)
+        chosen = [m for m in meetings if m.id in {i.meeting_id for i in mine or []}]
+        if not chosen:
+            continue
+        first = mine[0]
+        for_organisation = first.organisation_id is not None
+        gender = first.contact.gender.value if first.contact and first.contact.gender else None
+        salutation = gender if gender in SALUTED else None
+        key = (message.locale, tuple(m.id for m in chosen), for_organisation,
+               first.max_delegates, salutation)
+        if key not in rendered:
+            rendered[key] = render_invitation(chosen, message.locale, for_organisation,
+                                              first.max_delegates, salutation)
+        mail = rendered[key]
+        links = {link_placeholder(m): link_base.replace("TOKEN", i.token)
+                 for i in mine for m in chosen if m.id == i.meeting_id}
+        kind, ident = ("o", first.organisation_id) if for_organisation else \
+            ("c", first.contact_id)
+        unsubscribe_url = unsubscribe_base.replace("TOKEN", unsubscribe_token(kind, ident))
+        message.subject = header_safe(mail.subject)
+        message.body_text = personalise(mail, first.name, links, unsubscribe_url, html=False)
+        message.body_html = personalise(mail, first.name, links, unsubscribe_url, html=True)
+        calendar_key = key[:2]
+        if calendar_key not in calendars:
+            calendars[calendar_key] = build_calendar(chosen, method="PUBLISH",
+                                                     locale=message.locale)
+        for attachment in message.attachments:
+            if attachment.filename == "invitation.ics":
+                attachment.data = calendars[calendar_key]
 
 
 def stop(batch: InvitationBatch) -> int:
@@ -443,6 +496,7 @@ def stop(batch: InvitationBatch) -> int:
 def retry_failed(batch: InvitationBatch) -> int:
     """Send the failed mails again, to the address the directory has now (the organizer may
     have corrected it)."""
+    _write_again(batch, (OutboxStatus.FAILED,))
     failed = db.session.scalars(sa.select(OutboxMessage).where(
         OutboxMessage.batch == batch.mail_batch, OutboxMessage.status == OutboxStatus.FAILED))
     count = 0
@@ -564,13 +618,20 @@ def invited_people(meeting: Meeting) -> list:
                    (OutboxStatus.SENT, OutboxStatus.SENDING, OutboxStatus.PENDING)),
                Contact.unsubscribed_at.is_(None), Organisation.unsubscribed_at.is_(None))
         .order_by(sa.case((Invitation.response == Response.NONE, 0), else_=1), Invitation.id))
+    # an address registered for the meeting otherwise (the public form, by an organizer, at
+    # the door) and no longer: it had its CANCEL or never had a seat; an update would put
+    # the meeting back into its calendar (those still registered hear as registered)
+    from consult.registrations.models import Registration
+
+    registered = {email.lower() for email in db.session.scalars(
+        sa.select(Registration.email).where(Registration.meeting_id == meeting.id))}
     people = []
     for email, name, locale, token, response, contact_id, organisation_id, gender in rows:
         kind, ident = ("o", organisation_id) if organisation_id else ("c", contact_id)
         people.append(Recipient(
             email, name, locale, seated=False, gender=gender.value if gender else None,
             link=url_for("invitations.respond", token=token, _external=True), invited=True,
-            cancellation_only=response is not Response.NONE,
+            cancellation_only=response is not Response.NONE or email.lower() in registered,
             unsubscribe_url=url_for("invitations.unsubscribe_page",
                                     token=unsubscribe_token(kind, ident), _external=True)))
     return people

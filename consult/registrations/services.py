@@ -78,13 +78,15 @@ def _registered_people(meeting: Meeting):
     rows = db.session.execute(sa.select(
         Registration.email, Registration.name, Registration.locale,
         Registration.calendar_sequence, Registration.status == RegistrationStatus.CONFIRMED,
-        Registration.gender, Registration.token,
+        Registration.gender, Registration.token, Registration.invitation_id.is_not(None),
     ).where(Registration.meeting_id == meeting.id, Registration.status.in_(ACTIVE_STATUSES)))
     return [events.Recipient(
         email, name, locale, sequence, seated,
         gender=gender.value if gender else None,
-        link=url_for("registrations.manage", token=token, _external=True))
-        for email, name, locale, sequence, seated, gender, token in rows]
+        link=url_for("registrations.manage", token=token, _external=True),
+        # the invitation's .ics may be all their calendar holds (see events._calendar_update)
+        invitation_entry=invited and not sequence)
+        for email, name, locale, sequence, seated, gender, token, invited in rows]
 
 
 def install_hooks() -> None:

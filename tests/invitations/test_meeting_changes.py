@@ -202,3 +202,116 @@ def test_the_change_mails_are_written_by_the_worker_not_in_the_request(app, db, 
     [update] = smtp_server.to("besnik@example.al")
     assert "Гостивар" in text_of(update) and "Гостивар" in calendar_of(update).vevent.location.value
     assert update["List-Unsubscribe"] and "Регионална средба — Тетово" in update["Subject"]
+
+
+def _one_invited(db):
+    series = make_series(managers=[make_user()], published=True)
+    meeting = make_meeting(series, day="2027-05-04", status=MeetingStatus.PUBLISHED,
+                           main_language="mk")
+    db.session.add(Contact(name="Ана", email="ana@example.mk", language="mk",
+                           gender=Gender.FEMALE, tags=["t"]))
+    db.session.commit()
+    with current_app.test_request_context():
+        services.create_batch([meeting], services.Audience(tag="t"), None)
+        db.session.commit()
+        deliver_pending()
+    return meeting
+
+
+def _moved(meeting, db):
+    apply_meeting_changes(meeting, {"starts_at": meeting.starts_at + timedelta(hours=1),
+                                    "ends_at": meeting.ends_at + timedelta(hours=1)}, None)
+    db.session.commit()
+    deliver_pending()
+
+
+def test_an_invited_address_registered_otherwise_and_cancelled_is_not_put_back(app, db,
+                                                                              smtp_server):
+    """Invited, registered through the public form (the invitation still unanswered), then
+    cancelled: she had the CANCEL; a change must not publish the meeting into her calendar
+    again. The meeting's cancellation reaches her (a CANCEL is harmless)."""
+    from consult.events.services import cancel
+
+    meeting = _one_invited(db)
+    with current_app.test_request_context():
+        outcome = registrations.register(meeting, {"name": "Ана", "email": "ana@example.mk",
+                                                   "locale": "mk"})
+        db.session.commit()
+        registrations.cancel(db.session.get(type(outcome.registration),
+                                            outcome.registration.id))
+        db.session.commit()
+    deliver_pending()
+    assert calendar_of(smtp_server.to("ana@example.mk")[-1]).method.value == "CANCEL"
+    smtp_server.clear()
+    _moved(meeting, db)
+    assert smtp_server.to("ana@example.mk") == []
+    cancel(meeting, "", None)
+    db.session.commit()
+    deliver_pending()
+    [cancellation] = smtp_server.to("ana@example.mk")
+    assert calendar_of(cancellation).method.value == "CANCEL"
+
+
+def test_the_invited_on_the_waiting_list_keep_the_invitations_entry_up_to_date(
+        app, db, smtp_server):
+    """Registered through the invitation, on the waiting list: the invitation's .ics is all
+    their calendar holds of the meeting, so a change brings it up to date (PUBLISH) and the
+    cancellation removes it."""
+    from consult.events.services import cancel
+
+    meeting = _one_invited(db)
+    meeting.capacity = 1
+    db.session.commit()
+    with current_app.test_request_context():
+        registrations.register(meeting, {"name": "Прв", "email": "first@example.mk",
+                                         "locale": "mk"})
+        outcome = registrations.register(meeting, {"name": "Ана", "email": "ana@example.mk",
+                                                   "locale": "mk"},
+                                         invitation=invitation_of(db, "ana@example.mk"))
+        db.session.commit()
+        assert outcome.registration.status.value == "waitlisted"
+    deliver_pending()
+    smtp_server.clear()
+    _moved(meeting, db)
+    [update] = smtp_server.to("ana@example.mk")
+    calendar = calendar_of(update)
+    assert calendar.method.value == "PUBLISH" and calendar.vevent.dtstart.value.hour == 11
+    assert not hasattr(calendar.vevent, "attendee")
+    smtp_server.clear()
+    cancel(meeting, "", None)
+    db.session.commit()
+    deliver_pending()
+    [cancellation] = smtp_server.to("ana@example.mk")
+    assert calendar_of(cancellation).method.value == "CANCEL"
+
+
+def test_invitations_held_by_a_pause_go_out_as_the_meeting_stands_when_resumed(
+        app, db, smtp_server):
+    """A sending paused, the meeting moved, the sending resumed: the held invitations are
+    written again, text and calendar entry, at the new time (they had nothing in anyone's
+    calendar, so no change mail went to them)."""
+    from consult.invitations.models import InvitationBatch
+
+    series = make_series(managers=[make_user()], published=True)
+    meeting = make_meeting(series, day="2027-05-04", status=MeetingStatus.PUBLISHED,
+                           main_language="mk", title={"mk": "Средба во Тетово"})
+    db.session.add(Contact(name="Ана", email="ana@example.mk", language="mk",
+                           gender=Gender.FEMALE, tags=["t"]))
+    db.session.commit()
+    with current_app.test_request_context():
+        batch = services.create_batch([meeting], services.Audience(tag="t"), None)
+        db.session.commit()
+        services.pause(db.session.get(InvitationBatch, batch.id))
+        db.session.commit()
+        _moved(meeting, db)  # 10:00 → 11:00; nobody has anything to be told
+        assert smtp_server.to("ana@example.mk") == []
+        services.resume(db.session.get(InvitationBatch, batch.id))
+        db.session.commit()
+    deliver_pending()
+    [invitation] = smtp_server.to("ana@example.mk")
+    calendar = calendar_of(invitation)
+    assert calendar.vevent.dtstart.value.hour == 11
+    assert int(calendar.vevent.sequence.value) == meeting.sequence
+    assert "11:00" in text_of(invitation) and "10:00" not in text_of(invitation)
+    assert "Почитувана Ана," in text_of(invitation)
+    assert f"/i/{invitation_of(db, 'ana@example.mk').token}" in html_of(invitation)

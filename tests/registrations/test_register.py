@@ -224,7 +224,7 @@ def test_a_seat_given_up_and_taken_again_reaches_the_calendar_in_order(client, d
     assert download.vevent.sequence.value == str(sequences[2])  # as the last REQUEST
 
 
-def test_register_again_is_for_those_who_cancelled_not_those_refused(app, db):
+def test_register_again_is_for_those_who_cancelled_not_those_refused(app, db, smtp_server):
     meeting = open_meeting(registration_mode=RegistrationMode.APPROVAL)
     participant = app.test_client()
     response = register(participant, meeting, "Ана", "ana@example.bg")
@@ -235,6 +235,14 @@ def test_register_again_is_for_those_who_cancelled_not_those_refused(app, db):
     db.session.commit()
     page = participant.get(f"/r/{token}?lang=en").get_data(as_text=True)
     assert "Register again" not in page
+    # the mail that says so offers nothing to change or cancel, only the page of where it
+    # stands
+    deliver_pending()
+    refused = smtp_server.to("ana@example.bg")[-1]
+    for body in (refused.get_body(("plain",)).get_content(),
+                 refused.get_body(("html",)).get_content()):
+        assert "Местата са за общини." in body and f"/r/{token}" in body
+        assert "Your registration" in body and "change or cancel" not in body
 
 
 def test_switching_language_keeps_what_was_typed_and_saves_nothing(client, db):

@@ -158,6 +158,10 @@ def unsubscribe(who: Contact | Organisation) -> None:
         who.unsubscribed_at = utcnow()
 
 
+def subscribe_again(who: Contact | Organisation) -> None:
+    who.unsubscribed_at = None
+
+
 def unsubscribe_headers(url: str) -> dict:
     """RFC 2369 and RFC 8058: mail programs show an "unsubscribe" button that works in one
     click."""

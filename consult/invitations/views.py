@@ -289,15 +289,23 @@ def unsubscribe_page(token):
         abort(404)
     # in the language the invitations reached them in, whatever browser opens the link
     prefer_language(getattr(who, "language", None))
+    again = False
     if request.method == "POST" and not language_switched():
-        services.unsubscribe(who)
+        one_click = request.form.get("List-Unsubscribe") == "One-Click"
+        if request.form.get("action") == "again" and not one_click:
+            # a click too many, undone from the same page (a mail program's post never is)
+            again = who.unsubscribed_at is not None
+            services.subscribe_again(who)
+        else:
+            services.unsubscribe(who)
         db.session.commit()
-        if request.form.get("List-Unsubscribe") == "One-Click":
+        if one_click:
             return "", 204
     name = who.name
     kind = "organisation" if isinstance(who, Organisation) else "contact"
     return private_response(render_template("invitations/unsubscribe.html", name=name, kind=kind,
-                                    done=who.unsubscribed_at is not None, token=token))
+                                    done=who.unsubscribed_at is not None, again=again,
+                                    token=token))
 
 
 def contact_history(contact: Contact) -> list:

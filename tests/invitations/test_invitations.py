@@ -319,6 +319,22 @@ def test_excluded_and_unsubscribed_people_are_left_out(client, app, organizer, d
     assert gone not in expected_audience(db)
     assert "unsubscribed" in client.get("/manage/directory/?lang=en&q=" + address).get_data(
         as_text=True)
+    # the page says so to the person, and undoes it on request (a click too many)
+    visitor = app.test_client()
+    page = visitor.get(unsubscribe_url + "?lang=en").get_data(as_text=True)
+    assert "You will receive no more invitations." in page
+    page = post_form(visitor, unsubscribe_url + "?lang=en", {"action": "again"}).get_data(
+        as_text=True)
+    assert "Invitations will reach this address again." in page
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(Contact.unsubscribed_at).where(
+        Contact.email == address)) is None
+    # a mail program's one-click post only ever unsubscribes
+    app.test_client().post(unsubscribe_url, data={"List-Unsubscribe": "One-Click",
+                                                  "action": "again"})
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(Contact.unsubscribed_at).where(
+        Contact.email == address)) is not None
 
 
 def test_pause_resume_stop_and_retry(client, organizer, db, smtp_server):

@@ -128,6 +128,15 @@ class Config:
                 "reminders) are built from it; without it they would follow whatever Host a "
                 "request claims. Set SERVER_NAME to the site's host, e.g. consult.example.org."
             )
+        sender = (config.get("MAIL_DEFAULT_SENDER") or "").rstrip(">").strip()
+        if config.get("ENV_NAME") == "production" and (
+                not sender or sender.endswith("@localhost")):
+            raise RuntimeError(
+                "MAIL_DEFAULT_SENDER is not set. Every mail goes out from it and calendar "
+                "entries name it as their organizer; a server would refuse or bin mail from "
+                "consult@localhost. Set MAIL_DEFAULT_SENDER, e.g. "
+                "'Consultations <consult@example.org>'."
+            )
 
 
 class ProductionConfig(Config):

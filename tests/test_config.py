@@ -15,11 +15,20 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch):
 def test_production_refuses_to_start_without_its_host_name():
     with pytest.raises(RuntimeError, match="SERVER_NAME"):
         create_app("production", SECRET_KEY="x" * 40, SERVER_NAME=None,
+                   MAIL_DEFAULT_SENDER="Consultations <consult@example.org>",
                    SQLALCHEMY_DATABASE_URI="sqlite:///:memory:")
+
+
+def test_production_refuses_to_start_without_a_real_sender():
+    for sender in (None, "Consult <consult@localhost>"):
+        with pytest.raises(RuntimeError, match="MAIL_DEFAULT_SENDER"):
+            create_app("production", SECRET_KEY="x" * 40, SERVER_NAME="consult.example.org",
+                       MAIL_DEFAULT_SENDER=sender, SQLALCHEMY_DATABASE_URI="sqlite:///:memory:")
 
 
 def test_production_starts_with_secret_key():
     app = create_app("production", SECRET_KEY="x" * 40, SERVER_NAME="consult.example.org",
+                     MAIL_DEFAULT_SENDER="Consultations <consult@example.org>",
                      SQLALCHEMY_DATABASE_URI="sqlite:///:memory:")
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["RATELIMIT_STORAGE_URI"].startswith("redis://")

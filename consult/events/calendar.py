@@ -62,6 +62,10 @@ def _organizer(meeting: Meeting) -> tuple[str, str] | None:
         name = meeting.group.text("name")
     if not name:
         return None
+    # where a calendar program's answer (or a "decline") goes: the organizers' own address
+    # when the series has one, as the mails' Reply-To does
+    if meeting.series is not None and meeting.series.reply_to:
+        return name, meeting.series.reply_to
     sender = current_app.config["MAIL_DEFAULT_SENDER"]
     return name, sender.rsplit("<", 1)[-1].rstrip(">").strip()
 

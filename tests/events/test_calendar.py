@@ -249,3 +249,17 @@ def test_the_time_zone_changes_when_the_clocks_do(client, db, zone):
     expected = _changes(zone, datetime(2020, 6, 15), datetime(2022, 6, 15))
     assert len(expected) >= 4
     assert sorted(written) == expected
+
+
+def test_the_organizer_of_an_entry_is_the_series_reply_address(client, app, db):
+    """A calendar program's answer ("decline") goes to the event's ORGANIZER: the
+    organizers' own address where the series has one, as the mails' Reply-To."""
+    series, meetings = team2(db)
+    calendar = parse(client.get(f"/meetings/{meetings[0].id}.ics").data)
+    default = app.config["MAIL_DEFAULT_SENDER"].rsplit("<", 1)[-1].rstrip(">")
+    assert calendar.vevent.organizer.value.lower() == f"mailto:{default}".lower()
+    series.reply_to = "sekretariat@example.bg"
+    db.session.commit()
+    calendar = parse(client.get(f"/meetings/{meetings[1].id}.ics").data)
+    assert calendar.vevent.organizer.value.lower() == "mailto:sekretariat@example.bg"
+    assert calendar.vevent.organizer.params["CN"] == ["Дискусионни срещи по стратегията"]

@@ -26,7 +26,6 @@ from consult.registrations.services import (
 WALK_IN_CONSENT = "Registered at the door by an organizer (walk-in)."
 
 
-
 class AskFirst(Exception):
     """Letting this registration's person in is the organizer's decision, taken after the
     door has shown who they are and what checking them in does (see ``asks_first``)."""
@@ -123,10 +122,11 @@ def undo(registration: Registration) -> None:
 def walk_in_language(meeting: Meeting) -> str:
     """The language a walk-in's mails are in unless the organizer chose another: the
     meeting's main language, which the people in its room speak (English only where the
-    meeting is held in it, or in a language mail is not written in)."""
-    from consult.i18n import CONTENT_LANGUAGES
+    meeting is held in it, or in a language mail is not written in): as for an invitation
+    to someone whose language the directory does not know."""
+    from consult.invitations.services import mail_language
 
-    return meeting.main_language if meeting.main_language in CONTENT_LANGUAGES else "en"
+    return mail_language("", [meeting])
 
 
 def walk_in(meeting: Meeting, data: dict, by: User | None, let_in: int | None = None

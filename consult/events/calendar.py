@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from threading import Lock
 
-from flask import current_app, url_for
+from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
@@ -62,12 +62,11 @@ def _organizer(meeting: Meeting) -> tuple[str, str] | None:
         name = meeting.group.text("name")
     if not name:
         return None
+    from consult.invitations.services import installation_address, reply_to_for
+
     # where a calendar program's answer (or a "decline") goes: the organizers' own address
     # when the series has one, as the mails' Reply-To does
-    if meeting.series is not None and meeting.series.reply_to:
-        return name, meeting.series.reply_to
-    sender = current_app.config["MAIL_DEFAULT_SENDER"]
-    return name, sender.rsplit("<", 1)[-1].rstrip(">").strip()
+    return name, reply_to_for(meeting.series) or installation_address()
 
 
 def meeting_values(meeting: Meeting, include_online_link: bool = False) -> tuple:

@@ -215,13 +215,13 @@ def notify_meeting_changed(meeting: Meeting, kinds: list[ChangeKind], change: Me
     invited who may hold the meeting in their calendar (see ``_calendar_update``), once per
     change and address. The outbox worker writes each (``prepare_meeting_changed``): a
     meeting with thousands invited is saved without rendering thousands of mails first."""
-    from consult.invitations.services import sender_for, unsubscribe_headers
+    from consult.invitations.services import reply_to_for, sender_for, unsubscribe_headers
     from consult.mail.services import queue_prepared_later
 
     cancelled = ChangeKind.CANCELLED in kinds
     subject_text = (_l("Cancelled: %(title)s") if cancelled else _l("Changed: %(title)s"))
     sender = sender_for(meeting.series)  # from whom the invitation and the confirmation came
-    reply_to = meeting.series.reply_to if meeting.series and meeting.series.reply_to else None
+    reply_to = reply_to_for(meeting.series)
     for person in meeting_recipients(meeting):
         if person.cancellation_only and not cancelled:
             continue

@@ -448,7 +448,7 @@ def send_conclusions(meeting: Meeting, document: Document, by: User | None, note
     """One ConclusionsSend and one outbox message per member with an address (members on
     ``day``, today by default), in the member's language, the document attached when it is
     a stored file (else its link). Adds to the session; the caller commits."""
-    from consult.invitations.services import sender_for
+    from consult.invitations.services import reply_to_for, sender_for
     from consult.mail.services import queue_mail
 
     group = meeting.group
@@ -473,7 +473,7 @@ def send_conclusions(meeting: Meeting, document: Document, by: User | None, note
             context=_mail_context(meeting, document, note, contact.name, contact.gender),
             attachments=attachments, dedupe_key=f"conclusions:{send.id}:{contact.id}",
             topic="groups.conclusions", sender=sender_for(series),
-            reply_to=series.reply_to if series is not None and series.reply_to else None,
+            reply_to=reply_to_for(series),
         )
         if message is not None:
             message.batch = send.mail_batch

@@ -14,6 +14,7 @@ from consult.events.models import Meeting, MeetingFormat, MeetingStatus
 from consult.extensions import db
 from consult.invitations.models import Invitation, Response
 from consult.invitations.services import (
+    reply_to_for,
     sender_for,
     unsubscribe_headers,
     unsubscribe_token,
@@ -43,8 +44,7 @@ def _queue(meeting: Meeting, email: str, name: str, locale: str, context: dict,
         context={"meeting": meeting, "name": name, "gender": gender,
                  "online": meeting.format is not MeetingFormat.IN_PERSON, **context},
         dedupe_key=key, topic="invitations.reminder", sender=sender_for(meeting.series),
-        reply_to=meeting.series.reply_to if meeting.series and meeting.series.reply_to
-        else None,
+        reply_to=reply_to_for(meeting.series),
         headers=headers,
     )
     return message is not None

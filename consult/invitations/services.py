@@ -194,12 +194,20 @@ def sender_for(series: Series | None) -> str | None:
     that may send it; answers go to the series' reply-to)."""
     if series is None or not series.mail_from_name:
         return None
-    address = current_app.config["MAIL_DEFAULT_SENDER"]
-    if isinstance(address, tuple):
-        address = address[1]
-    elif "<" in address:
-        address = address.rsplit("<", 1)[1].rstrip(">")
-    return f"{display_name_safe(series.mail_from_name)} <{address}>"
+    return f"{display_name_safe(series.mail_from_name)} <{installation_address()}>"
+
+
+def installation_address() -> str:
+    """The bare address of MAIL_DEFAULT_SENDER, from which all mail goes out."""
+    from consult.mail.worker import split_address
+
+    return split_address(current_app.config["MAIL_DEFAULT_SENDER"])[1]
+
+
+def reply_to_for(series: Series | None) -> str | None:
+    """Where answers to a series' mails go (and its calendar entries' organizer): its own
+    reply-to address, if it has one."""
+    return series.reply_to if series is not None and series.reply_to else None
 
 
 def series_of(meetings: list[Meeting]) -> Series | None:
@@ -299,6 +307,50 @@ def _recipients(audience: Audience, meetings: list[Meeting]) -> list[_Recipient]
             for ident, email, name, language, gender in rows if not undeliverable(email)]
 
 
+@dataclass
+class _Written:
+    subject: str
+    text: str
+    html: str
+    unsubscribe_url: str
+
+
+class _InvitationWriter:
+    """Invitation mails, each distinct one rendered once (by language, meetings, kind and
+    salutation) and then made personal: ``create_batch`` writes a batch's with it, and
+    ``_write_again`` the mails of a batch still to go."""
+
+    def __init__(self):
+        self.link_base = _external_url("invitations.respond", "TOKEN")
+        self.unsubscribe_base = _external_url("invitations.unsubscribe_page", "TOKEN")
+        self.rendered: dict[tuple, RenderedMail] = {}
+
+    def write(self, meetings: list[Meeting], locale: str, for_organisation: bool,
+              max_delegates: int, gender: str | None, name: str, tokens: dict[int, str],
+              owner: tuple[str, int]) -> _Written:
+        """``tokens``: the invitation's token per meeting; ``owner``: ("c", contact id) or
+        ("o", organisation id), whose unsubscribe link the mail carries."""
+        # at most three renderings per language and set: to a woman, to a man, neutral
+        salutation = gender if gender in SALUTED else None
+        key = (locale, tuple(m.id for m in meetings), for_organisation, max_delegates,
+               salutation)
+        if key not in self.rendered:
+            self.rendered[key] = render_invitation(meetings, locale, for_organisation,
+                                                   max_delegates, salutation)
+        mail = self.rendered[key]
+        links = {link_placeholder(m): self.link_base.replace("TOKEN", tokens[m.id])
+                 for m in meetings}
+        unsubscribe_url = self.unsubscribe_base.replace("TOKEN", unsubscribe_token(*owner))
+        return _Written(mail.subject,
+                        personalise(mail, name, links, unsubscribe_url, html=False),
+                        personalise(mail, name, links, unsubscribe_url, html=True),
+                        unsubscribe_url)
+
+    def calendar_sets(self) -> set[tuple[str, tuple[int, ...]]]:
+        """The (language, meeting ids) of the mails written: one calendar file each."""
+        return {key[:2] for key in self.rendered}
+
+
 def create_batch(meetings: list[Meeting], audience: Audience, by: User | None,
                  resend: bool = False) -> InvitationBatch:
     """Write the invitations and their mails for ``audience`` in the current transaction.
@@ -323,12 +375,10 @@ def create_batch(meetings: list[Meeting], audience: Audience, by: User | None,
     db.session.add(batch)
     db.session.flush()
 
-    link_base = _external_url("invitations.respond", "TOKEN")
-    unsubscribe_base = _external_url("invitations.unsubscribe_page", "TOKEN")
+    writer = _InvitationWriter()
     sender = sender_for(series)
-    reply_to = series.reply_to if series and series.reply_to else None
+    reply_to = reply_to_for(series)
     max_delegates = audience.max_delegates if audience.organisations else 1
-    rendered: dict[tuple, RenderedMail] = {}
     new_rows, resent_rows, messages = [], [], []
     message_sets: dict[str, tuple] = {}
     now = utcnow()
@@ -356,26 +406,17 @@ def create_batch(meetings: list[Meeting], audience: Audience, by: User | None,
         if not tokens:
             continue
         chosen = [m for m in meetings if m.id in tokens]
-        key = (person.locale, tuple(m.id for m in chosen))
-        # at most three renderings per language and set: to a woman, to a man, neutral
-        salutation = person.gender if person.gender in SALUTED else None
-        if (*key, salutation) not in rendered:
-            rendered[(*key, salutation)] = render_invitation(
-                chosen, person.locale, audience.organisations, max_delegates, salutation)
-        mail = rendered[(*key, salutation)]
-        message_sets[mail_key] = key
-        links = {link_placeholder(m): link_base.replace("TOKEN", tokens[m.id]) for m in chosen}
-        unsubscribe_url = unsubscribe_base.replace(
-            "TOKEN", unsubscribe_token(person.kind, person.ident))
+        message_sets[mail_key] = (person.locale, tuple(m.id for m in chosen))
+        mail = writer.write(chosen, person.locale, audience.organisations, max_delegates,
+                            person.gender, person.name, tokens, (person.kind, person.ident))
         messages.append({
             "dedupe_key": mail_key, "topic": "invitations.invitation", "batch": batch.mail_batch,
             "recipient": header_safe(person.email),
             "recipient_name": display_name_safe(person.name),
             "sender": sender, "reply_to": header_safe(reply_to) if reply_to else None,
             "locale": person.locale, "subject": header_safe(mail.subject),
-            "body_text": personalise(mail, person.name, links, unsubscribe_url, html=False),
-            "body_html": personalise(mail, person.name, links, unsubscribe_url, html=True),
-            "headers": unsubscribe_headers(unsubscribe_url),
+            "body_text": mail.text, "body_html": mail.html,
+            "headers": unsubscribe_headers(mail.unsubscribe_url),
             "status": OutboxStatus.PENDING, "attempts": 0, "next_attempt_at": now,
             "created_at": now,
         })
@@ -387,7 +428,7 @@ def create_batch(meetings: list[Meeting], audience: Audience, by: User | None,
         db.session.execute(sa.update(Invitation), resent_rows)
     db.session.execute(sa.insert(OutboxMessage), messages)
     # one calendar per language and set of meetings, attached with one statement each
-    sets = {(locale, meeting_ids) for locale, meeting_ids, _ in rendered}
+    sets = writer.calendar_sets()
     shared_language = len(sets) > len({locale for locale, _ in sets})
     for locale, meeting_ids in sets:
         chosen = [m for m in meetings if m.id in meeting_ids]
@@ -457,34 +498,22 @@ def _write_again(batch: InvitationBatch, statuses: tuple[OutboxStatus, ...]) -> 
     for invitation in db.session.scalars(sa.select(Invitation).where(
             Invitation.mail_key.in_([m.dedupe_key for m in messages]))):
         invitations[invitation.mail_key].append(invitation)
-    link_base = _external_url("invitations.respond", "TOKEN")
-    unsubscribe_base = _external_url("invitations.unsubscribe_page", "TOKEN")
-    rendered: dict[tuple, RenderedMail] = {}
+    writer = _InvitationWriter()
     calendars: dict[tuple, bytes] = {}
     for message in messages:
-        mine = invitations.get(message.dedupe_key)
-        chosen = [m for m in meetings if m.id in {i.meeting_id for i in mine or []}]
+        mine = invitations.get(message.dedupe_key, [])
+        chosen = [m for m in meetings if m.id in {i.meeting_id for i in mine}]
         if not chosen:
             continue
         first = mine[0]
         for_organisation = first.organisation_id is not None
         gender = first.contact.gender.value if first.contact and first.contact.gender else None
-        salutation = gender if gender in SALUTED else None
-        key = (message.locale, tuple(m.id for m in chosen), for_organisation,
-               first.max_delegates, salutation)
-        if key not in rendered:
-            rendered[key] = render_invitation(chosen, message.locale, for_organisation,
-                                              first.max_delegates, salutation)
-        mail = rendered[key]
-        links = {link_placeholder(m): link_base.replace("TOKEN", i.token)
-                 for i in mine for m in chosen if m.id == i.meeting_id}
-        kind, ident = ("o", first.organisation_id) if for_organisation else \
-            ("c", first.contact_id)
-        unsubscribe_url = unsubscribe_base.replace("TOKEN", unsubscribe_token(kind, ident))
+        owner = ("o", first.organisation_id) if for_organisation else ("c", first.contact_id)
+        mail = writer.write(chosen, message.locale, for_organisation, first.max_delegates,
+                            gender, first.name, {i.meeting_id: i.token for i in mine}, owner)
         message.subject = header_safe(mail.subject)
-        message.body_text = personalise(mail, first.name, links, unsubscribe_url, html=False)
-        message.body_html = personalise(mail, first.name, links, unsubscribe_url, html=True)
-        calendar_key = key[:2]
+        message.body_text, message.body_html = mail.text, mail.html
+        calendar_key = (message.locale, tuple(m.id for m in chosen))
         if calendar_key not in calendars:
             calendars[calendar_key] = build_calendar(chosen, method="PUBLISH",
                                                      locale=message.locale)
@@ -608,6 +637,7 @@ def invited_people(meeting: Meeting) -> list:
     into their calendar a meeting they said they would not attend. The open invitations
     come first, so an address invited twice hears as the open one."""
     from consult.events.services import Recipient
+    from consult.registrations.models import Registration
 
     rows = db.session.execute(
         sa.select(Invitation.email, Invitation.name, Invitation.locale, Invitation.token,
@@ -625,8 +655,6 @@ def invited_people(meeting: Meeting) -> list:
     # an address registered for the meeting otherwise (the public form, by an organizer, at
     # the door) and no longer: it had its CANCEL or never had a seat; an update would put
     # the meeting back into its calendar (those still registered hear as registered)
-    from consult.registrations.models import Registration
-
     registered = {email.lower() for email in db.session.scalars(
         sa.select(Registration.email).where(Registration.meeting_id == meeting.id))}
     people = []

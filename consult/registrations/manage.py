@@ -270,7 +270,7 @@ def mail(meeting_id=None, series_id=None):
     if form.validate_on_submit():
         if not people:
             abort(400)
-        from consult.invitations.services import sender_for
+        from consult.invitations.services import reply_to_for, sender_for
 
         for person in people:
             queue_mail(
@@ -279,7 +279,7 @@ def mail(meeting_id=None, series_id=None):
                 context={"registration": person, "meeting": person.meeting,
                          "body": form.body.data},
                 topic="registrations.message", sender=sender_for(person.meeting.series),
-                reply_to=series.reply_to if series and series.reply_to else None,
+                reply_to=reply_to_for(series),
             )
         db.session.commit()
         flash(_("The message is queued for %(n)s people.", n=len(people)), "success")

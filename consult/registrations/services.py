@@ -24,6 +24,7 @@ from consult.invitations.services import (
     invited_people,
     registered_through,
     registration_cancelled,
+    reply_to_for,
     sender_for,
 )
 from consult.mail.models import OutboxMessage
@@ -421,7 +422,7 @@ def send_status_mail(registration: Registration, promoted: bool = False,
               "calendar_sequence": registration.calendar_sequence},
         subject=lambda: subject % {"title": meeting.display_title},
         sender=sender_for(meeting.series),
-        reply_to=meeting.series.reply_to if meeting.series and meeting.series.reply_to else None,
+        reply_to=reply_to_for(meeting.series),
         topic="registrations.status",
     )
 

@@ -53,6 +53,21 @@ def html_of(message) -> str:
     return message.get_body(("html",)).get_content()
 
 
+def _moved(meeting, db):
+    """The meeting an hour later, and the mails about it sent."""
+    apply_meeting_changes(meeting, {"starts_at": meeting.starts_at + timedelta(hours=1),
+                                    "ends_at": meeting.ends_at + timedelta(hours=1)}, None)
+    db.session.commit()
+    deliver_pending()
+
+
+def _cancelled(meeting, db):
+    """The meeting cancelled, and the mails about it sent."""
+    cancel(meeting, "", None)
+    db.session.commit()
+    deliver_pending()
+
+
 def invited_meeting(db, smtp_server):
     """A hybrid meeting, its invitations sent and answered (or not) as PEOPLE says."""
     series = make_series(managers=[make_user(email="organizer@example.mk")], published=True,
@@ -89,10 +104,7 @@ def test_the_invited_get_the_change_and_the_cancellation_of_their_calendar_entry
     uid, sequence = published.vevent.uid.value, int(published.vevent.sequence.value)
 
     smtp_server.clear()
-    apply_meeting_changes(meeting, {"starts_at": meeting.starts_at + timedelta(hours=1),
-                                    "ends_at": meeting.ends_at + timedelta(hours=1)}, None)
-    db.session.commit()
-    deliver_pending()
+    _moved(meeting, db)
     # those who have not answered, each in their language: the invitation's published entry
     # again, same UID, higher SEQUENCE, so that it replaces the one they have
     for address, greeting in (("ana@example.mk", "Почитувана Ана Стојановска,"),
@@ -170,10 +182,7 @@ def test_an_invitation_on_its_way_is_followed_by_the_change(app, db, smtp_server
     with current_app.test_request_context():
         services.create_batch([meeting], services.Audience(tag="late"), None)
         db.session.commit()
-    apply_meeting_changes(meeting, {"starts_at": meeting.starts_at + timedelta(hours=1),
-                                    "ends_at": meeting.ends_at + timedelta(hours=1)}, None)
-    db.session.commit()
-    deliver_pending()
+    _moved(meeting, db)
     invitation_mail, update = smtp_server.to("gjorgji@example.mk")
     assert calendar_of(invitation_mail).method.value == "PUBLISH"
     assert int(calendar_of(update).vevent.sequence.value) > int(
@@ -204,7 +213,10 @@ def test_the_change_mails_are_written_by_the_worker_not_in_the_request(app, db, 
     assert update["List-Unsubscribe"] and "Регионална средба — Тетово" in update["Subject"]
 
 
-def _one_invited(db):
+def _one_invited(db, paused: bool = False):
+    """A meeting at 10:00 and Ана's invitation to it: sent, or held by a paused sending."""
+    from consult.invitations.models import InvitationBatch
+
     series = make_series(managers=[make_user()], published=True)
     meeting = make_meeting(series, day="2027-05-04", status=MeetingStatus.PUBLISHED,
                            main_language="mk")
@@ -212,17 +224,13 @@ def _one_invited(db):
                            gender=Gender.FEMALE, tags=["t"]))
     db.session.commit()
     with current_app.test_request_context():
-        services.create_batch([meeting], services.Audience(tag="t"), None)
+        batch = services.create_batch([meeting], services.Audience(tag="t"), None)
         db.session.commit()
+        if paused:
+            services.pause(db.session.get(InvitationBatch, batch.id))
+            db.session.commit()
         deliver_pending()
     return meeting
-
-
-def _moved(meeting, db):
-    apply_meeting_changes(meeting, {"starts_at": meeting.starts_at + timedelta(hours=1),
-                                    "ends_at": meeting.ends_at + timedelta(hours=1)}, None)
-    db.session.commit()
-    deliver_pending()
 
 
 def test_an_invited_address_registered_otherwise_and_cancelled_is_not_put_back(app, db,
@@ -230,8 +238,6 @@ def test_an_invited_address_registered_otherwise_and_cancelled_is_not_put_back(a
     """Invited, registered through the public form (the invitation still unanswered), then
     cancelled: she had the CANCEL; a change must not publish the meeting into her calendar
     again. The meeting's cancellation reaches her (a CANCEL is harmless)."""
-    from consult.events.services import cancel
-
     meeting = _one_invited(db)
     with current_app.test_request_context():
         outcome = registrations.register(meeting, {"name": "Ана", "email": "ana@example.mk",
@@ -245,9 +251,7 @@ def test_an_invited_address_registered_otherwise_and_cancelled_is_not_put_back(a
     smtp_server.clear()
     _moved(meeting, db)
     assert smtp_server.to("ana@example.mk") == []
-    cancel(meeting, "", None)
-    db.session.commit()
-    deliver_pending()
+    _cancelled(meeting, db)
     [cancellation] = smtp_server.to("ana@example.mk")
     assert calendar_of(cancellation).method.value == "CANCEL"
 
@@ -257,8 +261,6 @@ def test_the_invited_on_the_waiting_list_keep_the_invitations_entry_up_to_date(
     """Registered through the invitation, on the waiting list: the invitation's .ics is all
     their calendar holds of the meeting, so a change brings it up to date (PUBLISH) and the
     cancellation removes it."""
-    from consult.events.services import cancel
-
     meeting = _one_invited(db)
     meeting.capacity = 1
     db.session.commit()
@@ -278,9 +280,7 @@ def test_the_invited_on_the_waiting_list_keep_the_invitations_entry_up_to_date(
     assert calendar.method.value == "PUBLISH" and calendar.vevent.dtstart.value.hour == 11
     assert not hasattr(calendar.vevent, "attendee")
     smtp_server.clear()
-    cancel(meeting, "", None)
-    db.session.commit()
-    deliver_pending()
+    _cancelled(meeting, db)
     [cancellation] = smtp_server.to("ana@example.mk")
     assert calendar_of(cancellation).method.value == "CANCEL"
 
@@ -292,20 +292,11 @@ def test_invitations_held_by_a_pause_go_out_as_the_meeting_stands_when_resumed(
     calendar, so no change mail went to them)."""
     from consult.invitations.models import InvitationBatch
 
-    series = make_series(managers=[make_user()], published=True)
-    meeting = make_meeting(series, day="2027-05-04", status=MeetingStatus.PUBLISHED,
-                           main_language="mk", title={"mk": "Средба во Тетово"})
-    db.session.add(Contact(name="Ана", email="ana@example.mk", language="mk",
-                           gender=Gender.FEMALE, tags=["t"]))
-    db.session.commit()
+    meeting = _one_invited(db, paused=True)
+    _moved(meeting, db)  # 10:00 → 11:00; nobody has anything to be told
+    assert smtp_server.to("ana@example.mk") == []
     with current_app.test_request_context():
-        batch = services.create_batch([meeting], services.Audience(tag="t"), None)
-        db.session.commit()
-        services.pause(db.session.get(InvitationBatch, batch.id))
-        db.session.commit()
-        _moved(meeting, db)  # 10:00 → 11:00; nobody has anything to be told
-        assert smtp_server.to("ana@example.mk") == []
-        services.resume(db.session.get(InvitationBatch, batch.id))
+        services.resume(db.session.scalar(sa.select(InvitationBatch)))
         db.session.commit()
     deliver_pending()
     [invitation] = smtp_server.to("ana@example.mk")

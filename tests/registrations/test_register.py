@@ -26,6 +26,16 @@ def register(client, meeting, name, email, **extra):
                                    "consent": "y", **extra})
 
 
+def an_hour_later(meeting):
+    """The meeting moved an hour later, as an organizer's edit does (not committed)."""
+    from datetime import timedelta
+
+    from consult.events.services import apply_meeting_changes
+
+    apply_meeting_changes(meeting, {"starts_at": meeting.starts_at + timedelta(hours=1),
+                                    "ends_at": meeting.ends_at + timedelta(hours=1)}, None)
+
+
 def statuses(db):
     db.session.expire_all()
     return {r.email: r.status for r in db.session.scalars(sa.select(Registration))}
@@ -149,9 +159,7 @@ def test_several_meetings_of_a_series_in_one_form(client, db, smtp_server):
 
 def test_a_change_of_time_reaches_the_registered_with_a_higher_sequence(client, db,
                                                                          smtp_server):
-    from datetime import timedelta
 
-    from consult.events.services import apply_meeting_changes
 
     meeting = open_meeting()
     register(client, meeting, "Ана", "ana@example.bg")
@@ -159,8 +167,7 @@ def test_a_change_of_time_reaches_the_registered_with_a_higher_sequence(client, 
     [confirmation] = smtp_server.to("ana@example.bg")
     confirmed = int(calendar_of(confirmation).vevent.sequence.value)
     smtp_server.clear()
-    apply_meeting_changes(meeting, {"starts_at": meeting.starts_at + timedelta(hours=1),
-                                    "ends_at": meeting.ends_at + timedelta(hours=1)}, None)
+    an_hour_later(meeting)
     db.session.commit()
     deliver_pending()
     [update] = smtp_server.to("ana@example.bg")
@@ -172,9 +179,8 @@ def test_a_change_of_time_reaches_the_registered_with_a_higher_sequence(client, 
 def test_a_change_reaches_the_waiting_list_without_a_calendar_entry(client, db, smtp_server):
     """Someone waiting for a seat hears of the change, but no REQUEST puts the meeting into
     their calendar (nor a CANCEL when the meeting is off), and no online link comes along."""
-    from datetime import timedelta
 
-    from consult.events.services import apply_meeting_changes, cancel
+    from consult.events.services import cancel
 
     meeting = open_meeting(capacity=1, online_url="https://meet.example/x",
                            format=MeetingFormat.HYBRID)
@@ -182,8 +188,7 @@ def test_a_change_reaches_the_waiting_list_without_a_calendar_entry(client, db, 
     register(client, meeting, "Боян", "boyan@example.bg")
     deliver_pending()
     smtp_server.clear()
-    apply_meeting_changes(meeting, {"starts_at": meeting.starts_at + timedelta(hours=1),
-                                    "ends_at": meeting.ends_at + timedelta(hours=1)}, None)
+    an_hour_later(meeting)
     cancel(meeting, "", None)
     db.session.commit()
     deliver_pending()
@@ -527,9 +532,8 @@ def test_change_and_cancellation_mails_greet_link_and_credit_like_the_confirmati
     """The registered hear of a change and of the cancellation as the confirmation speaks to
     them: greeted as their language addresses a woman or a man, with their own link (not
     only the meeting's public page) and with the series' funder block."""
-    from datetime import timedelta
 
-    from consult.events.services import apply_meeting_changes, cancel
+    from consult.events.services import cancel
 
     series = make_series(managers=[make_user()], published=True, project_code="RSWG-2027",
                          funder={"mk": "Европска унија", "sq": "Bashkimi Evropian"},
@@ -548,8 +552,7 @@ def test_change_and_cancellation_mails_greet_link_and_credit_like_the_confirmati
         tokens[address] = response.headers["Location"].split("/r/")[1].split("/")[0]
     deliver_pending()
     smtp_server.clear()
-    apply_meeting_changes(meeting, {"starts_at": meeting.starts_at + timedelta(hours=1),
-                                    "ends_at": meeting.ends_at + timedelta(hours=1)}, None)
+    an_hour_later(meeting)
     cancel(meeting, "", None)
     db.session.commit()
     deliver_pending()
